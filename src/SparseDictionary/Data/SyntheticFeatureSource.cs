@@ -1,0 +1,204 @@
+using System.Numerics.Tensors;
+using SparseDictionary.Randomness;
+using SparseDictionary.Tensors;
+
+namespace SparseDictionary.Data;
+
+/// <summary>
+/// Synthetic activations with known features, as in the Mutual Feature Regularization paper (Marks et al., seed 001,
+/// section 3.1, after Sharkey et al. 2022): superposed, group-correlated, sparse combinations of G random features.
+/// </summary>
+/// <remarks>
+/// <para>F has G features f_j in R^d with entries N(0, 1) (<see cref="GroundTruthFeatures"/> holds them as rows).
+/// The features are split into E groups of S = floor(G / E) consecutive features. Each sample independently picks a
+/// group uniformly, then K distinct features of that group, drawn one after another without replacement with
+/// probability proportional to lambda^j (j = the feature's index inside its group), then coefficients a_j ~ U(0, 1):
+/// x = Σ_j a_j f_j. The active set is drawn per sample (never shared across a batch).</para>
+/// <para>Sample i is generated from a random stream derived from (seed, i) alone, so the stream is identical however
+/// it is split into batches, and batches are generated in parallel.</para>
+/// </remarks>
+public sealed class SyntheticFeatureSource : IActivationSource
+{
+    private readonly float[] _features;
+    private readonly double[] _logWeightInverse;
+    private readonly ulong _sampleSeed;
+    private long _position;
+
+    /// <summary>Creates the generator and draws the feature matrix.</summary>
+    /// <param name="options">The parameters; null for the paper's defaults.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A parameter is out of range; the message names it and its value.</exception>
+    public SyntheticFeatureSource(SyntheticFeatureOptions? options = null)
+    {
+        options ??= new SyntheticFeatureOptions();
+        Check(options.InputDimension >= 1, nameof(options.InputDimension), options.InputDimension, "at least 1");
+        Check(options.FeatureCount >= 1, nameof(options.FeatureCount), options.FeatureCount, "at least 1");
+        Check(options.GroupCount >= 1 && options.GroupCount <= options.FeatureCount, nameof(options.GroupCount), options.GroupCount, $"in [1, FeatureCount = {options.FeatureCount}]");
+        var groupSize = options.FeatureCount / options.GroupCount;
+        Check(options.ActiveFeatures >= 1 && options.ActiveFeatures <= groupSize, nameof(options.ActiveFeatures), options.ActiveFeatures, $"in [1, group size S = floor({options.FeatureCount} / {options.GroupCount}) = {groupSize}]");
+        Check(options.Decay > 0 && options.Decay <= 1, nameof(options.Decay), options.Decay, "in (0, 1]");
+        Check(options.Length is null or >= 1, nameof(options.Length), options.Length ?? 0, "null or at least 1");
+        Check((long)options.FeatureCount * options.InputDimension <= Array.MaxLength, nameof(options.FeatureCount), options.FeatureCount, "small enough that G x d fits one buffer");
+
+        Dimension = options.InputDimension;
+        FeatureCount = options.FeatureCount;
+        GroupCount = options.GroupCount;
+        GroupSize = groupSize;
+        ActiveFeatures = options.ActiveFeatures;
+        Decay = options.Decay;
+        Seed = options.Seed;
+        Length = options.Length;
+
+        var seed = (ulong)(uint)options.Seed;
+        var featureRandom = new DeterministicRandom(DeterministicRandom.DeriveSeed(seed, 0xF0));
+        _features = new float[FeatureCount * Dimension];
+        for (var i = 0; i < _features.Length; i++)
+        {
+            _features[i] = (float)featureRandom.NextGaussian();
+        }
+
+        GroundTruthFeatures = Matrix.Wrap(_features, FeatureCount, Dimension);
+
+        // Efraimidis-Spirakis: keeping the K largest keys log(u) / w_j draws K items one after another without
+        // replacement with probabilities proportional to w_j. Store 1 / w_j = lambda^-j.
+        _logWeightInverse = new double[groupSize];
+        for (var j = 0; j < groupSize; j++)
+        {
+            _logWeightInverse[j] = Math.Pow(Decay, -j);
+        }
+
+        _sampleSeed = DeterministicRandom.DeriveSeed(seed, 0x5A);
+    }
+
+    /// <inheritdoc />
+    public int Dimension { get; }
+
+    /// <inheritdoc />
+    public long? Length { get; }
+
+    /// <summary>Number G of ground-truth features.</summary>
+    public int FeatureCount { get; }
+
+    /// <summary>Number E of groups.</summary>
+    public int GroupCount { get; }
+
+    /// <summary>Features per group, S = floor(G / E).</summary>
+    public int GroupSize { get; }
+
+    /// <summary>Features that can appear in a sample, E x S (the last G - E x S features are never used).</summary>
+    public int UsedFeatureCount => GroupCount * GroupSize;
+
+    /// <summary>Active features per sample, K.</summary>
+    public int ActiveFeatures { get; }
+
+    /// <summary>Decay lambda of the within-group feature probabilities.</summary>
+    public double Decay { get; }
+
+    /// <summary>The seed.</summary>
+    public int Seed { get; }
+
+    /// <summary>The ground-truth features as a G x d matrix, row j = f_j (column j of the paper's F). Do not modify.</summary>
+    public Matrix GroundTruthFeatures { get; }
+
+    /// <summary>Index of the next sample the stream yields.</summary>
+    public long Position => _position;
+
+    /// <inheritdoc />
+    public int Read(Matrix destination) => Read(destination, null);
+
+    /// <summary>Fills rows like <see cref="Read(Matrix)"/> and also returns each sample's ground-truth feature coefficients.</summary>
+    /// <param name="destination">A matrix with <see cref="Dimension"/> columns.</param>
+    /// <param name="groundTruthCodes">When not null: codes over <see cref="FeatureCount"/> latents with capacity at least K and as many rows as <paramref name="destination"/>; row i receives the active features of sample i and their coefficients.</param>
+    /// <returns>The number of rows written.</returns>
+    public int Read(Matrix destination, SparseCodes? groundTruthCodes)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        if (destination.Columns != Dimension)
+        {
+            throw new ArgumentException($"The destination has {destination.Columns} columns but the source's rows have {Dimension}.", nameof(destination));
+        }
+
+        if (groundTruthCodes is not null && (groundTruthCodes.LatentCount != FeatureCount || groundTruthCodes.Capacity < ActiveFeatures || groundTruthCodes.Rows != destination.Rows))
+        {
+            throw new ArgumentException($"The ground-truth codes must have {destination.Rows} rows over {FeatureCount} latents with capacity >= {ActiveFeatures}; they have {groundTruthCodes.Rows} rows over {groundTruthCodes.LatentCount} latents with capacity {groundTruthCodes.Capacity}.", nameof(groundTruthCodes));
+        }
+
+        var rows = destination.Rows;
+        if (Length is { } length)
+        {
+            rows = (int)Math.Min(rows, length - _position);
+        }
+
+        var first = _position;
+        Kernels.SparseKernels.ParallelRows(rows, (start, end) =>
+        {
+            Span<int> chosen = stackalloc int[ActiveFeatures];
+            Span<float> coefficients = stackalloc float[ActiveFeatures];
+            Span<double> keys = stackalloc double[ActiveFeatures];
+            for (var r = start; r < end; r++)
+            {
+                GenerateSample(first + r, destination.Row(r), chosen, coefficients, keys);
+                groundTruthCodes?.SetRow(r, chosen, coefficients);
+            }
+        });
+
+        _position += rows;
+        return rows;
+    }
+
+    /// <inheritdoc />
+    public void Reset() => _position = 0;
+
+    private void GenerateSample(long index, Span<float> output, Span<int> chosen, Span<float> coefficients, Span<double> keys)
+    {
+        var random = new DeterministicRandom(DeterministicRandom.DeriveSeed(_sampleSeed, (ulong)index));
+        var group = random.NextInt(GroupCount);
+
+        // Keep the K largest keys log(u_j) * lambda^-j among the group's S features (a small insertion-sorted list).
+        var count = 0;
+        for (var j = 0; j < GroupSize; j++)
+        {
+            var u = random.NextDouble();
+            var key = Math.Log(u > 0 ? u : double.Epsilon) * _logWeightInverse[j];
+            if (count < chosen.Length)
+            {
+                Insert(keys, chosen, count++, key, j);
+            }
+            else if (key > keys[count - 1])
+            {
+                Insert(keys, chosen, count - 1, key, j);
+            }
+        }
+
+        output.Clear();
+        var offset = group * GroupSize;
+        for (var a = 0; a < count; a++)
+        {
+            chosen[a] += offset;
+            coefficients[a] = random.NextSingle();
+            TensorPrimitives.MultiplyAdd(_features.AsSpan(chosen[a] * Dimension, Dimension), coefficients[a], output, output);
+        }
+    }
+
+    /// <summary>Inserts (key, item) into the descending list of length <paramref name="position"/> + 1, dropping what was at <paramref name="position"/>.</summary>
+    private static void Insert(Span<double> keys, Span<int> items, int position, double key, int item)
+    {
+        var p = position;
+        while (p > 0 && keys[p - 1] < key)
+        {
+            keys[p] = keys[p - 1];
+            items[p] = items[p - 1];
+            p--;
+        }
+
+        keys[p] = key;
+        items[p] = item;
+    }
+
+    private static void Check(bool condition, string name, object value, string expected)
+    {
+        if (!condition)
+        {
+            throw new ArgumentOutOfRangeException(name, value, $"SyntheticFeatureOptions.{name} must be {expected} but is {value}.");
+        }
+    }
+}

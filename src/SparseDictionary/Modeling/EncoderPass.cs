@@ -1,0 +1,114 @@
+using System.Buffers;
+using System.Numerics.Tensors;
+using SparseDictionary.Kernels;
+using SparseDictionary.Tensors;
+
+namespace SparseDictionary.Modeling;
+
+/// <summary>What the encoder pass should also extract for the dead latents (AuxK): the top-k pre-activations among them.</summary>
+/// <param name="DeadLatents">Indices of the dead latents, ascending.</param>
+/// <param name="Codes">Receives, per row, up to <c>Codes.Capacity</c> positive pre-activations among the dead latents, largest first.</param>
+internal sealed record DeadLatentRequest(int[] DeadLatents, SparseCodes Codes);
+
+/// <summary>
+/// The fused encoder: pre = (x - b_dec) W_enc^T + b_enc is computed in blocks of rows into per-block scratch, and the
+/// activation (and the dead-latent selection) consumes each block at once, so the batch x latents pre-activation
+/// matrix is never stored whole.
+/// </summary>
+internal static class EncoderPass
+{
+    /// <summary>Rows per block.</summary>
+    internal const int RowBlock = 64;
+
+    /// <summary>Encodes <paramref name="input"/> into <paramref name="codes"/>.</summary>
+    /// <param name="sae">The model (read only).</param>
+    /// <param name="input">Rows of width d, already validated.</param>
+    /// <param name="codes">Receives the codes; Rows must equal input.Rows.</param>
+    /// <param name="activePreActivations">When not null, receives each active entry's pre-activation, laid out like the codes.</param>
+    /// <param name="centered">When not null, receives x - b_dec per row (kept for the encoder gradient).</param>
+    /// <param name="dead">When not null, the dead-latent selection to extract from the same pre-activations.</param>
+    public static void Run(SparseAutoencoder sae, Matrix input, SparseCodes codes, float[]? activePreActivations, Matrix? centered, DeadLatentRequest? dead)
+    {
+        var rows = input.Rows;
+        var blocks = (rows + RowBlock - 1) / RowBlock;
+        if (blocks >= 2 * Environment.ProcessorCount)
+        {
+            Parallel.For(0, blocks, block =>
+            {
+                RunBlock(sae, input, block * RowBlock, Math.Min(RowBlock, rows - (block * RowBlock)), codes, activePreActivations, centered, dead, gemmParallelism: 1);
+            });
+        }
+        else
+        {
+            for (var block = 0; block < blocks; block++)
+            {
+                RunBlock(sae, input, block * RowBlock, Math.Min(RowBlock, rows - (block * RowBlock)), codes, activePreActivations, centered, dead, gemmParallelism: -1);
+            }
+        }
+    }
+
+    private static void RunBlock(SparseAutoencoder sae, Matrix input, int firstRow, int rowCount, SparseCodes codes, float[]? activePre, Matrix? centered, DeadLatentRequest? dead, int gemmParallelism)
+    {
+        var d = sae.InputDimension;
+        var h = sae.LatentCount;
+        var pre = ArrayPool<float>.Shared.Rent(rowCount * h);
+        var xcBuffer = centered is null ? ArrayPool<float>.Shared.Rent(rowCount * d) : null;
+        try
+        {
+            var xc = centered is null ? xcBuffer.AsSpan(0, rowCount * d) : centered.Span.Slice(firstRow * d, rowCount * d);
+            var bDec = sae.DecoderBiasArray;
+            for (var r = 0; r < rowCount; r++)
+            {
+                TensorPrimitives.Subtract(input.Row(firstRow + r), bDec, xc.Slice(r * d, d));
+            }
+
+            var preSpan = pre.AsSpan(0, rowCount * h);
+            Gemm.Multiply(false, true, rowCount, h, d, 1f, xc, d, sae.EncoderWeightsArray, d, 0f, preSpan, h, gemmParallelism);
+            var bEnc = sae.EncoderBiasArray;
+            var capacity = codes.Capacity;
+            for (var r = 0; r < rowCount; r++)
+            {
+                var row = preSpan.Slice(r * h, h);
+                TensorPrimitives.Add(row, bEnc, row);
+                var b = firstRow + r;
+                var indices = codes.IndexSlot(b);
+                var count = sae.Activation.Forward(row, indices, codes.ValueSlot(b));
+                if (count < 0 || count > capacity)
+                {
+                    throw new InvalidOperationException($"Activation {sae.Activation.Name} returned {count} active latents; expected 0 to {capacity}.");
+                }
+
+                codes.SetCount(b, count);
+                if (activePre is not null)
+                {
+                    var dest = activePre.AsSpan(b * capacity, count);
+                    for (var j = 0; j < count; j++)
+                    {
+                        dest[j] = row[indices[j]];
+                    }
+                }
+
+                if (dead is not null)
+                {
+                    var auxIndices = dead.Codes.IndexSlot(b);
+                    var auxValues = dead.Codes.ValueSlot(b);
+                    var auxCount = TopKSelection.SelectFromSubset(row, dead.DeadLatents, dead.Codes.Capacity, auxIndices, auxValues);
+                    while (auxCount > 0 && !(auxValues[auxCount - 1] > 0))
+                    {
+                        auxCount--;
+                    }
+
+                    dead.Codes.SetCount(b, auxCount);
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(pre);
+            if (xcBuffer is not null)
+            {
+                ArrayPool<float>.Shared.Return(xcBuffer);
+            }
+        }
+    }
+}

@@ -1,0 +1,323 @@
+using SparseDictionary.Activations;
+using SparseDictionary.Randomness;
+using SparseDictionary.Tensors;
+
+namespace SparseDictionary.Modeling;
+
+/// <summary>
+/// A sparse autoencoder: x_hat = W_dec^T sigma(W_enc (x - b_dec) + b_enc) + b_dec, with unit-norm decoder directions.
+/// </summary>
+/// <remarks>
+/// <para>Weights are stored as rows: <see cref="EncoderWeights"/> and <see cref="DecoderWeights"/> are both
+/// latents x d, row i being latent i's encoder direction and decoder direction (the decoder matrix of the formula is
+/// the transpose). Training keeps every decoder row at unit Euclidean norm (Gao et al. 2024; Bricken et al. 2023).</para>
+/// <para>Initialisation is tied (Gao et al. 2024, section 2.4): decoder rows are random unit vectors and the encoder
+/// starts as their copy (W_enc = W_dec^T in the column convention); both biases start at 0. Set b_dec from data with
+/// <see cref="InitializeDecoderBias"/> (the trainer does it when its options ask).</para>
+/// <para>Thread safety: encoding, decoding and reconstruction only read the weights and may run concurrently from
+/// any number of threads. Training writes the weights in place; do not run inference on an SAE while it trains.</para>
+/// </remarks>
+public sealed class SparseAutoencoder
+{
+    private readonly float[] _encoderWeights;
+    private readonly float[] _encoderBias;
+    private readonly float[] _decoderWeights;
+    private readonly float[] _decoderBias;
+
+    /// <summary>Creates an SAE with tied random initialisation.</summary>
+    /// <param name="inputDimension">Width d of the inputs, at least 1.</param>
+    /// <param name="latentCount">Number of latents (dictionary size), at least 1.</param>
+    /// <param name="activation">The nonlinearity sigma, e.g. <see cref="TopKActivation"/>.</param>
+    /// <param name="seed">Seed of the initial weights; the same seed gives the same weights on every machine.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A size is less than 1, or the activation cannot work with <paramref name="latentCount"/> latents (k &gt; latents).</exception>
+    public SparseAutoencoder(int inputDimension, int latentCount, IActivation activation, int seed = 0)
+    {
+        ArgumentNullException.ThrowIfNull(activation);
+        if (inputDimension < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(inputDimension), inputDimension, "The input dimension must be at least 1.");
+        }
+
+        if (latentCount < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(latentCount), latentCount, "The latent count must be at least 1.");
+        }
+
+        if ((long)inputDimension * latentCount > Array.MaxLength)
+        {
+            throw new ArgumentOutOfRangeException(nameof(latentCount), $"{latentCount} latents x {inputDimension} inputs exceeds one weight buffer ({Array.MaxLength} elements).");
+        }
+
+        Capacity = activation.GetCapacity(latentCount);
+        InputDimension = inputDimension;
+        LatentCount = latentCount;
+        Activation = activation;
+        _encoderWeights = new float[latentCount * inputDimension];
+        _encoderBias = new float[latentCount];
+        _decoderWeights = new float[latentCount * inputDimension];
+        _decoderBias = new float[inputDimension];
+        InitializeWeights(seed);
+    }
+
+    private SparseAutoencoder(SparseAutoencoder other)
+    {
+        InputDimension = other.InputDimension;
+        LatentCount = other.LatentCount;
+        Activation = other.Activation;
+        Capacity = other.Capacity;
+        _encoderWeights = (float[])other._encoderWeights.Clone();
+        _encoderBias = (float[])other._encoderBias.Clone();
+        _decoderWeights = (float[])other._decoderWeights.Clone();
+        _decoderBias = (float[])other._decoderBias.Clone();
+    }
+
+    /// <summary>Width d of the inputs and reconstructions.</summary>
+    public int InputDimension { get; }
+
+    /// <summary>Number of latents h.</summary>
+    public int LatentCount { get; }
+
+    /// <summary>The nonlinearity sigma.</summary>
+    public IActivation Activation { get; }
+
+    /// <summary>Maximum active latents per row (the activation's capacity for <see cref="LatentCount"/>).</summary>
+    public int Capacity { get; }
+
+    /// <summary>W_enc as latents x d rows (row i: latent i's encoder direction). A live view: writes change the model.</summary>
+    public Matrix EncoderWeights => Matrix.Wrap(_encoderWeights, LatentCount, InputDimension);
+
+    /// <summary>b_enc, one per latent. A live view.</summary>
+    public Memory<float> EncoderBias => _encoderBias;
+
+    /// <summary>W_dec as latents x d rows (row i: latent i's unit-norm decoder direction). A live view; keep rows unit-norm (<see cref="NormalizeDecoderRows"/>).</summary>
+    public Matrix DecoderWeights => Matrix.Wrap(_decoderWeights, LatentCount, InputDimension);
+
+    /// <summary>b_dec, one per input dimension. A live view.</summary>
+    public Memory<float> DecoderBias => _decoderBias;
+
+    internal float[] EncoderWeightsArray => _encoderWeights;
+
+    internal float[] EncoderBiasArray => _encoderBias;
+
+    internal float[] DecoderWeightsArray => _decoderWeights;
+
+    internal float[] DecoderBiasArray => _decoderBias;
+
+    /// <summary>
+    /// Re-draws all weights as a fresh tied initialisation: decoder rows uniform on the unit sphere (normalised
+    /// Gaussian vectors) from <paramref name="seed"/>, W_enc = W_dec rows, b_enc = 0, b_dec = 0.
+    /// </summary>
+    /// <param name="seed">Seed of the draw.</param>
+    public void InitializeWeights(int seed)
+    {
+        var random = new DeterministicRandom(DeterministicRandom.DeriveSeed((ulong)(uint)seed, 0x5AE1));
+        for (var i = 0; i < _decoderWeights.Length; i++)
+        {
+            _decoderWeights[i] = (float)random.NextGaussian();
+        }
+
+        Kernels.RowKernels.NormalizeRows(_decoderWeights, LatentCount, InputDimension);
+        Array.Copy(_decoderWeights, _encoderWeights, _decoderWeights.Length);
+        Array.Clear(_encoderBias);
+        Array.Clear(_decoderBias);
+    }
+
+    /// <summary>Sets b_dec from a sample of inputs.</summary>
+    /// <param name="sample">Input rows (width d), finite.</param>
+    /// <param name="method">Mean or geometric median; <see cref="DecoderBiasInitialization.None"/> leaves b_dec unchanged.</param>
+    /// <exception cref="ArgumentException">The sample is empty, has the wrong width or holds a non-finite value.</exception>
+    public void InitializeDecoderBias(Matrix sample, DecoderBiasInitialization method)
+    {
+        ValidateInput(sample, nameof(sample));
+        if (sample.Rows == 0)
+        {
+            throw new ArgumentException("The sample has no rows; b_dec needs at least one.", nameof(sample));
+        }
+
+        var center = method switch
+        {
+            DecoderBiasInitialization.None => null,
+            DecoderBiasInitialization.Mean => DataStatistics.Mean(sample),
+            DecoderBiasInitialization.GeometricMedian => DataStatistics.GeometricMedian(sample),
+            _ => throw new ArgumentOutOfRangeException(nameof(method), method, "Expected None, Mean or GeometricMedian."),
+        };
+        if (center is null)
+        {
+            return;
+        }
+
+        for (var c = 0; c < InputDimension; c++)
+        {
+            _decoderBias[c] = (float)center[c];
+        }
+    }
+
+    /// <summary>Rescales every decoder row to unit Euclidean norm (zero rows stay zero).</summary>
+    public void NormalizeDecoderRows() => Kernels.RowKernels.NormalizeRows(_decoderWeights, LatentCount, InputDimension);
+
+    /// <summary>Encodes a batch to sparse codes, z = sigma(W_enc (x - b_dec) + b_enc).</summary>
+    /// <param name="input">Rows of width <see cref="InputDimension"/>, finite.</param>
+    /// <returns>New codes with one row per input row.</returns>
+    /// <exception cref="ArgumentException">Wrong width, or a NaN or infinite entry (the message names its row and column).</exception>
+    public SparseCodes Encode(Matrix input)
+    {
+        ValidateInput(input, nameof(input));
+        var codes = new SparseCodes(input.Rows, LatentCount, Capacity);
+        EncoderPass.Run(this, input, codes, null, null, null);
+        return codes;
+    }
+
+    /// <summary>Encodes a batch into existing codes (no allocation of the result).</summary>
+    /// <param name="input">Rows of width <see cref="InputDimension"/>, finite.</param>
+    /// <param name="destination">Codes with input.Rows rows, <see cref="LatentCount"/> latents and at least <see cref="Capacity"/> capacity.</param>
+    public void Encode(Matrix input, SparseCodes destination)
+    {
+        ValidateInput(input, nameof(input));
+        ValidateCodes(destination, input.Rows, nameof(destination));
+        if (destination.Capacity < Capacity)
+        {
+            throw new ArgumentException($"The destination capacity is {destination.Capacity} but this SAE needs {Capacity}.", nameof(destination));
+        }
+
+        EncoderPass.Run(this, input, destination, null, null, null);
+    }
+
+    /// <summary>Encodes one vector.</summary>
+    /// <param name="input">A vector of length <see cref="InputDimension"/>, finite.</param>
+    /// <param name="activeIndices">Receives the active latent indices; length at least <see cref="Capacity"/>.</param>
+    /// <param name="activeValues">Receives their values; length at least <see cref="Capacity"/>.</param>
+    /// <returns>The number of active latents.</returns>
+    public int Encode(ReadOnlySpan<float> input, Span<int> activeIndices, Span<float> activeValues)
+    {
+        if (activeIndices.Length < Capacity || activeValues.Length < Capacity)
+        {
+            throw new ArgumentException($"The output spans hold {Math.Min(activeIndices.Length, activeValues.Length)} entries but this SAE can activate {Capacity}.", nameof(activeIndices));
+        }
+
+        var row = Matrix.Wrap(input.ToArray(), 1, input.Length);
+        var codes = Encode(row);
+        codes.Indices(0).CopyTo(activeIndices);
+        codes.Values(0).CopyTo(activeValues);
+        return codes.Count(0);
+    }
+
+    /// <summary>Decodes sparse codes, x_hat = W_dec^T z + b_dec.</summary>
+    /// <param name="codes">Codes over <see cref="LatentCount"/> latents.</param>
+    /// <returns>A new codes.Rows x d matrix.</returns>
+    public Matrix Decode(SparseCodes codes)
+    {
+        ArgumentNullException.ThrowIfNull(codes);
+        var output = new Matrix(codes.Rows, InputDimension);
+        Decode(codes, output);
+        return output;
+    }
+
+    /// <summary>Decodes sparse codes into an existing matrix, x_hat = W_dec^T z + b_dec.</summary>
+    /// <param name="codes">Codes over <see cref="LatentCount"/> latents.</param>
+    /// <param name="destination">A codes.Rows x d matrix; overwritten.</param>
+    public void Decode(SparseCodes codes, Matrix destination)
+    {
+        ValidateCodes(codes, codes?.Rows ?? 0, nameof(codes));
+        ArgumentNullException.ThrowIfNull(destination);
+        if (destination.Rows != codes!.Rows || destination.Columns != InputDimension)
+        {
+            throw new ArgumentException($"The destination is {destination.Rows} x {destination.Columns} but must be {codes.Rows} x {InputDimension}.", nameof(destination));
+        }
+
+        Kernels.SparseKernels.Decode(codes, _decoderWeights, InputDimension, _decoderBias, destination);
+    }
+
+    /// <summary>Decodes one sparse vector.</summary>
+    /// <param name="activeIndices">Active latent indices, distinct, in [0, <see cref="LatentCount"/>).</param>
+    /// <param name="activeValues">Their values.</param>
+    /// <param name="output">Receives x_hat; length <see cref="InputDimension"/>.</param>
+    public void Decode(ReadOnlySpan<int> activeIndices, ReadOnlySpan<float> activeValues, Span<float> output)
+    {
+        if (output.Length != InputDimension)
+        {
+            throw new ArgumentException($"The output has length {output.Length} but the SAE's input dimension is {InputDimension}.", nameof(output));
+        }
+
+        var codes = new SparseCodes(1, LatentCount, Math.Min(activeIndices.Length, LatentCount));
+        codes.SetRow(0, activeIndices, activeValues);
+        var result = Decode(codes);
+        result.Span.CopyTo(output);
+    }
+
+    /// <summary>Reconstructs a batch, x_hat = decode(encode(x)).</summary>
+    /// <param name="input">Rows of width <see cref="InputDimension"/>, finite.</param>
+    /// <returns>A new matrix of reconstructions.</returns>
+    public Matrix Reconstruct(Matrix input) => Decode(Encode(input));
+
+    /// <summary>Reconstructs one vector.</summary>
+    /// <param name="input">A vector of length <see cref="InputDimension"/>, finite.</param>
+    /// <param name="output">Receives x_hat; length <see cref="InputDimension"/>.</param>
+    public void Reconstruct(ReadOnlySpan<float> input, Span<float> output)
+    {
+        if (output.Length != InputDimension)
+        {
+            throw new ArgumentException($"The output has length {output.Length} but the SAE's input dimension is {InputDimension}.", nameof(output));
+        }
+
+        var result = Reconstruct(Matrix.Wrap(input.ToArray(), 1, input.Length));
+        result.Span.CopyTo(output);
+    }
+
+    /// <summary>A deep copy: the same activation object, copies of all weights.</summary>
+    /// <returns>The copy.</returns>
+    public SparseAutoencoder Clone() => new(this);
+
+    /// <summary>Throws unless <paramref name="input"/> has width d and only finite entries.</summary>
+    internal void ValidateInput(Matrix input, string parameterName)
+    {
+        ArgumentNullException.ThrowIfNull(input, parameterName);
+        if (input.Columns != InputDimension)
+        {
+            throw new ArgumentException($"The input has {input.Columns} columns but the SAE's input dimension is {InputDimension}.", parameterName);
+        }
+
+        var position = FirstNonFinite(input.Span);
+        if (position >= 0)
+        {
+            var value = input.Span[position];
+            throw new ArgumentException($"Input row {position / InputDimension}, column {position % InputDimension} is {value}; SAE inputs must be finite.", parameterName);
+        }
+    }
+
+    /// <summary>Index of the first NaN or infinite entry, or -1.</summary>
+    internal static int FirstNonFinite(ReadOnlySpan<float> values)
+    {
+        // A chunk's sum times 0 is 0 unless the chunk holds NaN or infinity (or its sum overflows): one vectorised
+        // pass clears clean chunks, and only suspect chunks are scanned element by element.
+        for (var start = 0; start < values.Length; start += 4096)
+        {
+            var chunk = values.Slice(start, Math.Min(4096, values.Length - start));
+            if (!float.IsFinite(System.Numerics.Tensors.TensorPrimitives.Sum(chunk) * 0))
+            {
+                for (var i = 0; i < chunk.Length; i++)
+                {
+                    if (!float.IsFinite(chunk[i]))
+                    {
+                        return start + i;
+                    }
+                }
+            }
+        }
+
+        return -1;
+    }
+
+    private void ValidateCodes(SparseCodes? codes, int rows, string parameterName)
+    {
+        ArgumentNullException.ThrowIfNull(codes, parameterName);
+        if (codes.LatentCount != LatentCount)
+        {
+            throw new ArgumentException($"The codes address {codes.LatentCount} latents but the SAE has {LatentCount}.", parameterName);
+        }
+
+        if (codes.Rows != rows)
+        {
+            throw new ArgumentException($"The codes have {codes.Rows} rows but {rows} are needed.", parameterName);
+        }
+    }
+}

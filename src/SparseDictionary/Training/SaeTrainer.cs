@@ -1,0 +1,269 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Options;
+using SparseDictionary.Data;
+using SparseDictionary.Modeling;
+using SparseDictionary.Regularization;
+using SparseDictionary.Tensors;
+
+namespace SparseDictionary.Training;
+
+/// <summary>
+/// Trains one or several sparse autoencoders on the same stream of batches with AdamW, a unit-norm decoder and any
+/// number of <see cref="IRegularizer"/> terms.
+/// </summary>
+/// <remarks>
+/// <para>One step, for each SAE: encoder product fused with the activation (only the active latents are kept),
+/// sparse decode, loss L = (1/B) Σ_b ||x_b - x_hat_b||² plus the regularizer terms, sparse backward (only active
+/// latents are touched), removal of each decoder-row gradient's component along its row, AdamW, decoder rows
+/// renormalised to unit norm, firing statistics updated.</para>
+/// <para>Runs are deterministic: the same SAEs, source, options and regularizers give bit-identical weights on the
+/// same machine, whatever the thread scheduling.</para>
+/// <para>A trainer holds only its configuration; it can run any number of trainings, one after another or at once on
+/// different SAEs.</para>
+/// </remarks>
+public sealed class SaeTrainer
+{
+    private readonly SaeTrainerOptions _options;
+    private readonly IRegularizer[] _regularizers;
+    private readonly DeadLatentSelection? _deadSelection;
+
+    /// <summary>Creates a trainer.</summary>
+    /// <param name="options">The options; copied and validated.</param>
+    /// <param name="regularizers">Extra loss terms, e.g. <see cref="AuxKRegularizer"/>; null for none.</param>
+    /// <exception cref="OptionsValidationException">An option is invalid; the message names it and its value.</exception>
+    /// <exception cref="ArgumentException">Two regularizers ask for different dead-latent selections.</exception>
+    public SaeTrainer(SaeTrainerOptions options, IEnumerable<IRegularizer>? regularizers = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var copy = options.Clone();
+        var validation = new SaeTrainerOptionsValidator().Validate(Microsoft.Extensions.Options.Options.DefaultName, copy);
+        if (validation.Failed)
+        {
+            throw new OptionsValidationException(Microsoft.Extensions.Options.Options.DefaultName, typeof(SaeTrainerOptions), validation.Failures);
+        }
+
+        _options = copy;
+        _regularizers = regularizers?.ToArray() ?? [];
+        foreach (var regularizer in _regularizers)
+        {
+            ArgumentNullException.ThrowIfNull(regularizer, nameof(regularizers));
+            if (regularizer.DeadLatentSelection is { } selection)
+            {
+                if (selection.TopK < 1 || selection.WindowTokens < 1)
+                {
+                    throw new ArgumentException($"Regularizer {regularizer.Name} asks for a dead-latent selection of top {selection.TopK} over {selection.WindowTokens} tokens; both must be at least 1.", nameof(regularizers));
+                }
+
+                if (_deadSelection is { } existing && existing != selection)
+                {
+                    throw new ArgumentException($"Regularizers ask for different dead-latent selections ({existing} and {selection} from {regularizer.Name}); one trainer supports one.", nameof(regularizers));
+                }
+
+                _deadSelection = selection;
+            }
+        }
+    }
+
+    /// <summary>Creates a trainer from options bound through Microsoft.Extensions.Options.</summary>
+    /// <param name="options">The options accessor.</param>
+    /// <param name="regularizers">Extra loss terms; null for none.</param>
+    public SaeTrainer(IOptions<SaeTrainerOptions> options, IEnumerable<IRegularizer>? regularizers = null)
+        : this((options ?? throw new ArgumentNullException(nameof(options))).Value, regularizers)
+    {
+    }
+
+    /// <summary>A copy of the trainer's options.</summary>
+    public SaeTrainerOptions Options => _options.Clone();
+
+    /// <summary>The regularizers, in the order they are applied.</summary>
+    public IReadOnlyList<IRegularizer> Regularizers => _regularizers;
+
+    /// <summary>Trains one SAE.</summary>
+    /// <param name="sae">The SAE; trained in place.</param>
+    /// <param name="source">The training rows; rewound to its start first.</param>
+    /// <param name="progress">Receives a report every <see cref="SaeTrainerOptions.ProgressIntervalSteps"/> steps and after the last.</param>
+    /// <param name="cancellationToken">Stops the run cleanly between two steps; the result then says <c>Cancelled</c>.</param>
+    /// <returns>What the run did.</returns>
+    /// <exception cref="ArgumentException">The source's width differs from the SAE's input dimension.</exception>
+    /// <exception cref="InvalidDataException">A batch holds a NaN or infinite value (the message names step, row, column and value); the SAE keeps the weights of the previous step.</exception>
+    /// <exception cref="InvalidOperationException">The loss became non-finite (divergence); the SAE keeps the weights of the previous step.</exception>
+    public TrainingResult Train(SparseAutoencoder sae, IActivationSource source, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sae);
+        return Train([sae], source, progress, cancellationToken);
+    }
+
+    /// <summary>Trains several SAEs together on the same batches (they may differ in latent count and activation).</summary>
+    /// <param name="saes">The SAEs, distinct instances with the source's input dimension; trained in place.</param>
+    /// <param name="source">The training rows; rewound to its start first.</param>
+    /// <param name="progress">Receives a report every <see cref="SaeTrainerOptions.ProgressIntervalSteps"/> steps and after the last.</param>
+    /// <param name="cancellationToken">Stops the run cleanly between two steps; the result then says <c>Cancelled</c>.</param>
+    /// <returns>What the run did.</returns>
+    /// <exception cref="ArgumentException">No SAE, a repeated SAE, or a width that differs from the source's.</exception>
+    /// <exception cref="InvalidDataException">A batch holds a NaN or infinite value; the SAEs keep the weights of the previous step.</exception>
+    /// <exception cref="InvalidOperationException">The loss became non-finite; the SAEs keep the weights of the previous step.</exception>
+    public TrainingResult Train(IReadOnlyList<SparseAutoencoder> saes, IActivationSource source, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(saes);
+        ArgumentNullException.ThrowIfNull(source);
+        ValidateModels(saes, source);
+
+        var options = _options;
+        var batchSize = options.BatchSize;
+        var totalSteps = options.Steps;
+        var states = saes.Select(sae => new SaeTrainingState(sae, batchSize, _deadSelection)).ToArray();
+        var batch = new Matrix(batchSize, source.Dimension);
+        foreach (var regularizer in _regularizers)
+        {
+            regularizer.Reset();
+        }
+
+        source.Reset();
+        var stopwatch = Stopwatch.StartNew();
+        long step = 0;
+        long tokens = 0;
+        var cancelled = false;
+        var exhausted = false;
+        TrainingProgress? last = null;
+        for (; step < totalSteps; step++)
+        {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                cancelled = true;
+                break;
+            }
+
+            if (source.Read(batch) < batchSize)
+            {
+                exhausted = true;
+                break;
+            }
+
+            ValidateBatch(batch, step);
+            if (step == 0 && options.DecoderBiasInitialization != DecoderBiasInitialization.None)
+            {
+                foreach (var sae in saes)
+                {
+                    sae.InitializeDecoderBias(batch, options.DecoderBiasInitialization);
+                }
+            }
+
+            var learningRate = LearningRateSchedule.At(step, totalSteps, options);
+            var (loss, regularizerLosses) = ForwardBackward(states, batch, step, totalSteps, tokens);
+            if (!double.IsFinite(loss))
+            {
+                throw new InvalidOperationException(
+                    $"Training diverged at step {step}: the loss is {loss} (regularizers: {string.Join(", ", regularizerLosses.Select(p => $"{p.Key} = {p.Value}"))}). The SAEs keep the weights of the previous step; try a lower LearningRate than {options.LearningRate}.");
+            }
+
+            foreach (var state in states)
+            {
+                state.Update(step, learningRate, options, batchSize);
+            }
+
+            tokens += batchSize;
+            if (progress is not null && ((step + 1) % options.ProgressIntervalSteps == 0 || step + 1 == totalSteps))
+            {
+                last = Report(states, step, totalSteps, tokens, stopwatch.Elapsed, learningRate, loss, regularizerLosses);
+                progress.Report(last);
+            }
+            else if (step + 1 == totalSteps)
+            {
+                last = Report(states, step, totalSteps, tokens, stopwatch.Elapsed, learningRate, loss, regularizerLosses);
+            }
+        }
+
+        return new TrainingResult(step, tokens, stopwatch.Elapsed, cancelled, exhausted, last);
+    }
+
+    /// <summary>
+    /// The loss of <paramref name="batch"/> for the given SAEs and the exact gradient of every parameter, without
+    /// updating anything (for gradient checks and analysis). Dead latents count as none dead (a fresh run).
+    /// </summary>
+    internal (double Loss, IReadOnlyList<SaeGradients> Gradients) ComputeGradients(IReadOnlyList<SparseAutoencoder> saes, Matrix batch, long[][]? tokensSinceFired = null)
+    {
+        var states = saes.Select(sae => new SaeTrainingState(sae, batch.Rows, _deadSelection)).ToArray();
+        if (tokensSinceFired is not null)
+        {
+            for (var i = 0; i < states.Length; i++)
+            {
+                tokensSinceFired[i].CopyTo(states[i].TokensSinceFired, 0);
+            }
+        }
+
+        var (loss, _) = ForwardBackward(states, batch, 0, 1, 0);
+        return (loss, states.Select(s => s.Gradients).ToArray());
+    }
+
+    private (double Loss, Dictionary<string, double> RegularizerLosses) ForwardBackward(SaeTrainingState[] states, Matrix batch, long step, long totalSteps, long tokens)
+    {
+        var contexts = new SaeStepContext[states.Length];
+        var loss = 0.0;
+        for (var i = 0; i < states.Length; i++)
+        {
+            contexts[i] = states[i].ForwardBackward(batch, batch);
+            loss += states[i].ReconstructionLoss;
+        }
+
+        var regularizerLosses = new Dictionary<string, double>();
+        if (_regularizers.Length > 0)
+        {
+            var context = new RegularizerContext(step, totalSteps, tokens, batch, contexts);
+            foreach (var regularizer in _regularizers)
+            {
+                var term = regularizer.Apply(context);
+                regularizerLosses[regularizer.Name] = regularizerLosses.GetValueOrDefault(regularizer.Name) + term;
+                loss += term;
+            }
+        }
+
+        return (loss, regularizerLosses);
+    }
+
+    private TrainingProgress Report(SaeTrainingState[] states, long step, long totalSteps, long tokens, TimeSpan elapsed, float learningRate, double loss, Dictionary<string, double> regularizerLosses)
+    {
+        var statistics = states.Select(s => new SaeStepStatistics(
+            s.ReconstructionLoss,
+            s.FractionOfVarianceUnexplained,
+            s.Codes.MeanActive,
+            s.DeadFraction(_options.DeadLatentWindowTokens, tokens))).ToArray();
+        var seconds = elapsed.TotalSeconds;
+        return new TrainingProgress(step + 1, totalSteps, tokens, seconds > 0 ? tokens / seconds : 0, learningRate, loss, regularizerLosses, statistics);
+    }
+
+    private static void ValidateModels(IReadOnlyList<SparseAutoencoder> saes, IActivationSource source)
+    {
+        if (saes.Count == 0)
+        {
+            throw new ArgumentException("No SAE to train: pass at least one.", nameof(saes));
+        }
+
+        for (var i = 0; i < saes.Count; i++)
+        {
+            var sae = saes[i] ?? throw new ArgumentException($"SAE {i} is null.", nameof(saes));
+            if (sae.InputDimension != source.Dimension)
+            {
+                throw new ArgumentException($"SAE {i} has input dimension {sae.InputDimension} but the source's rows have {source.Dimension} columns.", nameof(saes));
+            }
+
+            for (var j = 0; j < i; j++)
+            {
+                if (ReferenceEquals(saes[j], sae))
+                {
+                    throw new ArgumentException($"SAEs {j} and {i} are the same instance; pass distinct SAEs.", nameof(saes));
+                }
+            }
+        }
+    }
+
+    private static void ValidateBatch(Matrix batch, long step)
+    {
+        var position = SparseAutoencoder.FirstNonFinite(batch.Span);
+        if (position >= 0)
+        {
+            var d = batch.Columns;
+            throw new InvalidDataException(
+                $"The batch of step {step} holds {batch.Span[position]} at row {position / d}, column {position % d}; training inputs must be finite. The SAEs keep the weights of the previous step.");
+        }
+    }
+}
