@@ -1,0 +1,141 @@
+using SparseDictionary.Kernels;
+using SparseDictionary.Tensors;
+using SparseDictionary.Tests.Support;
+
+namespace SparseDictionary.Tests.Kernels;
+
+public class SparseKernelsTests
+{
+    public static TheoryData<int, int, int, int> Shapes => new()
+    {
+        { 1, 1, 1, 1 },
+        { 1, 7, 3, 2 },
+        { 17, 31, 7, 5 },
+        { 33, 257, 64, 8 },
+        { 64, 17, 129, 17 },
+        { 100, 65, 40, 0 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Decode_MatchesDenseReference(int rows, int d, int latents, int k)
+    {
+        var w = TestData.Gaussian(latents * d, 1);
+        var bias = TestData.Gaussian(d, 2);
+        var codes = TestData.RandomCodes(rows, latents, k, 3);
+        var output = new Matrix(rows, d);
+        SparseKernels.Decode(codes, w, d, bias, output);
+
+        var dense = codes.ToDense();
+        for (var r = 0; r < rows; r++)
+        {
+            for (var c = 0; c < d; c++)
+            {
+                double expected = bias[c];
+                double magnitude = Math.Abs(bias[c]);
+                for (var i = 0; i < latents; i++)
+                {
+                    expected += (double)dense[r, i] * w[(i * d) + c];
+                    magnitude += Math.Abs((double)dense[r, i] * w[(i * d) + c]);
+                }
+
+                // k float multiply-adds: error at most about k ulps of the summed magnitudes.
+                output[r, c].Should().BeApproximately((float)expected, (float)(((k + 1) * 1.2e-7 * magnitude) + 1e-7));
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void WeightGradients_MatchDenseReference(int rows, int d, int latents, int k)
+    {
+        var wEnc = TestData.Gaussian(latents * d, 4);
+        var wDec = TestData.Gaussian(latents * d, 5);
+        var codes = TestData.RandomCodes(rows, latents, k, 6);
+        var outputGradient = TestData.GaussianMatrix(rows, d, 7);
+        var input = TestData.GaussianMatrix(rows, d, 8);
+        var codeGradients = new float[rows * k];
+        SparseKernels.CodeGradients(codes, wDec, d, outputGradient, codeGradients);
+
+        var decGrad = new float[latents * d];
+        var encGrad = new float[latents * d];
+        var encBiasGrad = new float[latents];
+        var decBiasGrad = new float[d];
+        var firing = new long[latents];
+        SparseKernels.AccumulateWeightGradients(codes, codeGradients, outputGradient, input, wEnc, decGrad, encGrad, encBiasGrad, decBiasGrad, firing);
+
+        var expDec = new double[latents * d];
+        var expEnc = new double[latents * d];
+        var expEncBias = new double[latents];
+        var expDecBias = new double[d];
+        for (var r = 0; r < rows; r++)
+        {
+            var indices = codes.Indices(r);
+            var values = codes.Values(r);
+            for (var j = 0; j < indices.Length; j++)
+            {
+                var i = indices[j];
+                double cg = 0;
+                for (var c = 0; c < d; c++)
+                {
+                    cg += (double)wDec[(i * d) + c] * outputGradient[r, c];
+                }
+
+                codeGradients[(r * k) + j].Should().BeApproximately((float)cg, (float)(1e-6 * d));
+                for (var c = 0; c < d; c++)
+                {
+                    expDec[(i * d) + c] += values[j] * (double)outputGradient[r, c];
+                    expEnc[(i * d) + c] += codeGradients[(r * k) + j] * (double)input[r, c];
+                    expDecBias[c] -= codeGradients[(r * k) + j] * (double)wEnc[(i * d) + c];
+                }
+
+                expEncBias[i] += codeGradients[(r * k) + j];
+            }
+        }
+
+        // Sums of at most rows (resp. rows x k) products of O(1) values.
+        var tolerance = 1e-5 * (rows + 1) * (k + 1);
+        for (var e = 0; e < latents * d; e++)
+        {
+            decGrad[e].Should().BeApproximately((float)expDec[e], (float)tolerance);
+            encGrad[e].Should().BeApproximately((float)expEnc[e], (float)tolerance);
+        }
+
+        for (var i = 0; i < latents; i++)
+        {
+            encBiasGrad[i].Should().BeApproximately((float)expEncBias[i], (float)tolerance);
+            firing[i].Should().Be(Enumerable.Range(0, rows).Count(r => codes.Indices(r).Contains(i)));
+        }
+
+        for (var c = 0; c < d; c++)
+        {
+            decBiasGrad[c].Should().BeApproximately((float)expDecBias[c], (float)(tolerance * d));
+        }
+    }
+
+    [Fact]
+    public void WeightGradients_AreBitIdenticalAcrossRuns()
+    {
+        var (rows, d, latents, k) = (300, 48, 200, 12);
+        var codes = TestData.RandomCodes(rows, latents, k, 9);
+        var wEnc = TestData.Gaussian(latents * d, 10);
+        var codeGradients = TestData.Gaussian(rows * k, 11);
+        var outputGradient = TestData.GaussianMatrix(rows, d, 12);
+        var input = TestData.GaussianMatrix(rows, d, 13);
+        float[] Run()
+        {
+            var dec = new float[latents * d];
+            var enc = new float[latents * d];
+            var encBias = new float[latents];
+            var decBias = new float[d];
+            SparseKernels.AccumulateWeightGradients(codes, codeGradients, outputGradient, input, wEnc, dec, enc, encBias, decBias, default);
+            return [.. dec, .. enc, .. encBias, .. decBias];
+        }
+
+        var first = Run();
+        for (var i = 0; i < 5; i++)
+        {
+            Run().Should().Equal(first);
+        }
+    }
+}

@@ -1,0 +1,65 @@
+using SparseDictionary.Kernels;
+using SparseDictionary.Tests.Support;
+
+namespace SparseDictionary.Tests.Kernels;
+
+public class TopKSelectionTests
+{
+    /// <summary>Reference: sort all (value desc, index asc) and take k.</summary>
+    private static (int[] Indices, float[] Values) Reference(float[] values, int k)
+    {
+        var order = Enumerable.Range(0, values.Length).OrderByDescending(i => values[i]).ThenBy(i => i).Take(k).ToArray();
+        return (order, order.Select(i => values[i]).ToArray());
+    }
+
+    [Theory]
+    [MemberData(nameof(TestData.Paths), MemberType = typeof(TestData))]
+    public void Select_MatchesSortReference_OverAwkwardLengths(KernelPath path)
+    {
+        using var _ = KernelPaths.Force(path);
+        foreach (var n in TestData.AwkwardLengths)
+        {
+            foreach (var k in new[] { 1, 2, 7, 32, 36, n, n + 3 })
+            {
+                if (k < 1)
+                {
+                    continue;
+                }
+
+                // Rounded values create many ties, which the order must break toward the lower index.
+                var values = TestData.Gaussian(n, (n * 31) + k).Select(v => MathF.Round(v * 4) / 4).ToArray();
+                var indices = new int[k];
+                var selected = new float[k];
+                var count = TopKSelection.Select(values, k, indices, selected, path);
+                var (refIndices, refValues) = Reference(values, k);
+                count.Should().Be(Math.Min(k, n), $"n = {n}, k = {k}");
+                indices[..count].Should().Equal(refIndices, $"n = {n}, k = {k}, path = {path}");
+                selected[..count].Should().Equal(refValues);
+            }
+        }
+    }
+
+    [Fact]
+    public void SelectFromSubset_OnlyConsidersTheSubset()
+    {
+        var values = TestData.Gaussian(300, 5);
+        var subset = Enumerable.Range(0, 300).Where(i => i % 3 == 1).ToArray();
+        var indices = new int[10];
+        var selected = new float[10];
+        var count = TopKSelection.SelectFromSubset(values, subset, 10, indices, selected);
+        var expected = subset.OrderByDescending(i => values[i]).ThenBy(i => i).Take(10).ToArray();
+        count.Should().Be(10);
+        indices.Should().Equal(expected);
+    }
+
+    [Theory]
+    [MemberData(nameof(TestData.Paths), MemberType = typeof(TestData))]
+    public void Select_RanksNaNBelowEveryNumber(KernelPath path)
+    {
+        var values = new[] { float.NaN, 1f, float.NaN, -3f, 2f, 0f, 0f, 0f, 0f, 0f, 0f, 0f };
+        var indices = new int[3];
+        var selected = new float[3];
+        TopKSelection.Select(values, 3, indices, selected, path);
+        indices.Should().Equal(4, 1, 5);
+    }
+}
