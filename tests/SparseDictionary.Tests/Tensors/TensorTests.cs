@@ -1,0 +1,47 @@
+using SparseDictionary.Tensors;
+
+namespace SparseDictionary.Tests.Tensors;
+
+public class TensorTests
+{
+    [Fact]
+    public void Matrix_Wrap_SharesMemory()
+    {
+        var data = new float[] { 1, 2, 3, 4, 5, 6 };
+        var m = Matrix.Wrap(data, 2, 3);
+        m[1, 2].Should().Be(6);
+        m[0, 1] = 9;
+        data[1].Should().Be(9);
+        m.SliceRows(1, 1).Span.ToArray().Should().Equal(4, 5, 6);
+        var memory = new Memory<float>(data, 2, 4);
+        Matrix.Wrap(memory, 2, 2)[1, 1].Should().Be(6);
+    }
+
+    [Fact]
+    public void Matrix_RejectsMismatchedLengthsAndIndices()
+    {
+        var wrap = () => Matrix.Wrap(new float[5], 2, 3);
+        wrap.Should().Throw<ArgumentException>().WithMessage("*5 elements*2 x 3*6*");
+        var m = new Matrix(2, 3);
+        var read = () => m[2, 0];
+        read.Should().Throw<ArgumentOutOfRangeException>().WithMessage("*(2, 0)*2 x 3*");
+        m.ToArray().GetLength(1).Should().Be(3);
+    }
+
+    [Fact]
+    public void SparseCodes_SetRow_ValidatesAndRoundTrips()
+    {
+        var codes = new SparseCodes(2, 10, 3);
+        codes.SetRow(1, [7, 2], [0.5f, 1.5f]);
+        codes.Count(1).Should().Be(2);
+        codes.Indices(1).ToArray().Should().Equal(7, 2);
+        codes.ToDense()[1, 2].Should().Be(1.5f);
+        codes.TotalActive.Should().Be(2);
+        codes.MeanActive.Should().Be(1);
+        var repeated = () => codes.SetRow(0, [3, 3], [1f, 1f]);
+        repeated.Should().Throw<ArgumentException>().WithMessage("*3 appears more than once*");
+        var outside = () => codes.SetRow(0, [10], [1f]);
+        outside.Should().Throw<ArgumentException>().WithMessage("*10*[0, 10)*");
+        codes.Count(0).Should().Be(0, "a rejected row stays unchanged");
+    }
+}
