@@ -110,22 +110,14 @@ public sealed class SaeTrainer
 
         var options = _options;
         var batchSize = options.BatchSize;
-        var totalSteps = options.Steps;
-        var states = saes.Select(sae => new SaeTrainingState(sae, batchSize, _deadSelection)).ToArray();
+        var run = new TrainingRun(saes, options, _regularizers, _deadSelection, batchSize);
         var batch = new Matrix(batchSize, source.Dimension);
-        foreach (var regularizer in _regularizers)
-        {
-            regularizer.Reset();
-        }
-
         source.Reset();
         var stopwatch = Stopwatch.StartNew();
-        long step = 0;
-        long tokens = 0;
         var cancelled = false;
         var exhausted = false;
         TrainingProgress? last = null;
-        for (; step < totalSteps; step++)
+        while (run.StepsDone < run.TotalSteps)
         {
             if (cancellationToken.IsCancellationRequested)
             {
@@ -139,8 +131,8 @@ public sealed class SaeTrainer
                 break;
             }
 
-            ValidateBatch(batch, step);
-            if (step == 0 && options.DecoderBiasInitialization != DecoderBiasInitialization.None)
+            ValidateBatch(batch, run.StepsDone);
+            if (run.StepsDone == 0 && options.DecoderBiasInitialization != DecoderBiasInitialization.None)
             {
                 foreach (var sae in saes)
                 {
@@ -148,88 +140,40 @@ public sealed class SaeTrainer
                 }
             }
 
-            var learningRate = LearningRateSchedule.At(step, totalSteps, options);
-            var (loss, regularizerLosses) = ForwardBackward(states, batch, step, totalSteps, tokens);
-            if (!double.IsFinite(loss))
+            var (loss, learningRate, regularizerLosses) = run.Step(batch);
+            var isLast = run.StepsDone == run.TotalSteps;
+            if (isLast || (progress is not null && run.StepsDone % options.ProgressIntervalSteps == 0))
             {
-                throw new InvalidOperationException(
-                    $"Training diverged at step {step}: the loss is {loss} (regularizers: {string.Join(", ", regularizerLosses.Select(p => $"{p.Key} = {p.Value}"))}). The SAEs keep the weights of the previous step; try a lower LearningRate than {options.LearningRate}.");
-            }
-
-            foreach (var state in states)
-            {
-                state.Update(step, learningRate, options, batchSize);
-            }
-
-            tokens += batchSize;
-            if (progress is not null && ((step + 1) % options.ProgressIntervalSteps == 0 || step + 1 == totalSteps))
-            {
-                last = Report(states, step, totalSteps, tokens, stopwatch.Elapsed, learningRate, loss, regularizerLosses);
-                progress.Report(last);
-            }
-            else if (step + 1 == totalSteps)
-            {
-                last = Report(states, step, totalSteps, tokens, stopwatch.Elapsed, learningRate, loss, regularizerLosses);
+                last = run.Report(stopwatch.Elapsed, learningRate, loss, regularizerLosses);
+                progress?.Report(last);
             }
         }
 
-        return new TrainingResult(step, tokens, stopwatch.Elapsed, cancelled, exhausted, last);
+        return new TrainingResult(run.StepsDone, run.Tokens, stopwatch.Elapsed, cancelled, exhausted, last);
     }
 
     /// <summary>
     /// The loss of <paramref name="batch"/> for the given SAEs and the exact gradient of every parameter, without
-    /// updating anything (for gradient checks and analysis). Dead latents count as none dead (a fresh run).
+    /// updating anything (for gradient checks and analysis). <paramref name="tokensSinceFired"/> sets each SAE's
+    /// firing history (null: no latent is dead).
     /// </summary>
     internal (double Loss, IReadOnlyList<SaeGradients> Gradients) ComputeGradients(IReadOnlyList<SparseAutoencoder> saes, Matrix batch, long[][]? tokensSinceFired = null)
     {
-        var states = saes.Select(sae => new SaeTrainingState(sae, batch.Rows, _deadSelection)).ToArray();
+        var run = new TrainingRun(saes, _options, _regularizers, _deadSelection, batch.Rows);
         if (tokensSinceFired is not null)
         {
-            for (var i = 0; i < states.Length; i++)
+            for (var i = 0; i < run.States.Length; i++)
             {
-                tokensSinceFired[i].CopyTo(states[i].TokensSinceFired, 0);
+                tokensSinceFired[i].CopyTo(run.States[i].TokensSinceFired, 0);
             }
         }
 
-        var (loss, _) = ForwardBackward(states, batch, 0, 1, 0);
-        return (loss, states.Select(s => s.Gradients).ToArray());
+        var (loss, _) = run.ForwardBackward(batch);
+        return (loss, run.States.Select(s => s.Gradients).ToArray());
     }
 
-    private (double Loss, Dictionary<string, double> RegularizerLosses) ForwardBackward(SaeTrainingState[] states, Matrix batch, long step, long totalSteps, long tokens)
-    {
-        var contexts = new SaeStepContext[states.Length];
-        var loss = 0.0;
-        for (var i = 0; i < states.Length; i++)
-        {
-            contexts[i] = states[i].ForwardBackward(batch, batch);
-            loss += states[i].ReconstructionLoss;
-        }
-
-        var regularizerLosses = new Dictionary<string, double>();
-        if (_regularizers.Length > 0)
-        {
-            var context = new RegularizerContext(step, totalSteps, tokens, batch, contexts);
-            foreach (var regularizer in _regularizers)
-            {
-                var term = regularizer.Apply(context);
-                regularizerLosses[regularizer.Name] = regularizerLosses.GetValueOrDefault(regularizer.Name) + term;
-                loss += term;
-            }
-        }
-
-        return (loss, regularizerLosses);
-    }
-
-    private TrainingProgress Report(SaeTrainingState[] states, long step, long totalSteps, long tokens, TimeSpan elapsed, float learningRate, double loss, Dictionary<string, double> regularizerLosses)
-    {
-        var statistics = states.Select(s => new SaeStepStatistics(
-            s.ReconstructionLoss,
-            s.FractionOfVarianceUnexplained,
-            s.Codes.MeanActive,
-            s.DeadFraction(_options.DeadLatentWindowTokens, tokens))).ToArray();
-        var seconds = elapsed.TotalSeconds;
-        return new TrainingProgress(step + 1, totalSteps, tokens, seconds > 0 ? tokens / seconds : 0, learningRate, loss, regularizerLosses, statistics);
-    }
+    /// <summary>Starts a run for benchmarks and tools that drive steps themselves.</summary>
+    internal TrainingRun StartRun(IReadOnlyList<SparseAutoencoder> saes, int batchRows) => new(saes, _options, _regularizers, _deadSelection, batchRows);
 
     private static void ValidateModels(IReadOnlyList<SparseAutoencoder> saes, IActivationSource source)
     {
