@@ -1,0 +1,45 @@
+using BenchmarkDotNet.Attributes;
+using SparseDictionary.Activations;
+using SparseDictionary.Data;
+using SparseDictionary.Modeling;
+using SparseDictionary.Tensors;
+using SparseDictionary.Training;
+
+namespace SparseDictionary.Benchmarks;
+
+/// <summary>
+/// One full training step (encoder, TopK, sparse decode, loss, sparse backward, AdamW, decoder renormalisation) at the
+/// configurations of the speed issue. Tokens/s = batch / mean time.
+/// C1: d 768, 3072 latents, k 32, batch 1024. C2: d 768, 16384 latents, k 32, batch 1024. C3: d 256, 512 latents, k 36, batch 10000.
+/// </summary>
+[MemoryDiagnoser]
+public class TrainingStepBenchmarks
+{
+    private TrainingRun _run = null!;
+    private Matrix _batch = null!;
+
+    [Params("C1", "C2", "C3")]
+    public string Config { get; set; } = "C1";
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var (d, latents, k, batch) = Config switch
+        {
+            "C1" => (768, 3072, 32, 1024),
+            "C2" => (768, 16384, 32, 1024),
+            _ => (256, 512, 36, 10_000),
+        };
+        var source = new SyntheticFeatureSource(new SyntheticFeatureOptions { InputDimension = d, FeatureCount = 2 * d, GroupCount = 12, ActiveFeatures = 32, Seed = 1 });
+        _batch = new Matrix(batch, d);
+        source.Read(_batch);
+        var sae = new SparseAutoencoder(d, latents, new TopKActivation(k), seed: 1);
+        sae.InitializeDecoderBias(_batch, DecoderBiasInitialization.Mean);
+        var trainer = new SaeTrainer(new SaeTrainerOptions { BatchSize = batch, TotalTokens = 1_000_000L * batch });
+        _run = trainer.StartRun([sae], batch);
+    }
+
+    /// <summary>One step on a fixed batch.</summary>
+    [Benchmark]
+    public double Step() => _run.Step(_batch).Loss;
+}
