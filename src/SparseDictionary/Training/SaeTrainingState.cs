@@ -224,21 +224,7 @@ internal sealed class SaeTrainingState
     internal static double TotalVariance(Matrix x)
     {
         var d = x.Columns;
-        var mean = new double[d];
-        for (var r = 0; r < x.Rows; r++)
-        {
-            var row = x.Row(r);
-            for (var c = 0; c < d; c++)
-            {
-                mean[c] += row[c];
-            }
-        }
-
-        for (var c = 0; c < d; c++)
-        {
-            mean[c] /= x.Rows;
-        }
-
+        var mean = DataStatistics.Mean(x);
         var total = 0.0;
         for (var r = 0; r < x.Rows; r++)
         {
