@@ -1,0 +1,274 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace SparseDictionary.Kernels;
+
+/// <summary>
+/// A register-tiled GEMM micro-kernel: computes one <see cref="Gemm.MR"/> x <see cref="Gemm.NR"/> tile of
+/// <c>C = alpha * Ap * Bp + beta * C</c> from a packed A micro-panel and a packed B micro-panel.
+/// </summary>
+/// <remarks>
+/// The packed A micro-panel holds <c>kc</c> groups of <see cref="Gemm.MR"/> consecutive floats (one column of the
+/// tile's rows per depth step); the packed B micro-panel holds <c>kc</c> groups of <see cref="Gemm.NR"/> consecutive
+/// floats (one row of the tile's columns per depth step). Every tile element is accumulated from zero in increasing
+/// depth order, independently of every other element, and then combined with C; so an element's value depends only
+/// on its row of A, its column of B and the depth block, never on where the tile lies or which thread runs it.
+/// </remarks>
+internal interface IGemmMicroKernel
+{
+    /// <summary>Computes one full tile.</summary>
+    /// <param name="kc">The depth (number of packed steps), at least 1.</param>
+    /// <param name="a">The packed A micro-panel (<paramref name="kc"/> x <see cref="Gemm.MR"/> floats).</param>
+    /// <param name="b">The packed B micro-panel (<paramref name="kc"/> x <see cref="Gemm.NR"/> floats).</param>
+    /// <param name="c">The tile's top-left element of C.</param>
+    /// <param name="ldc">The row stride of C, in elements.</param>
+    /// <param name="alpha">The scale of the product.</param>
+    /// <param name="beta">The scale of the old C; 0 means C is only written, never read.</param>
+    static abstract unsafe void Run(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta);
+}
+
+/// <summary>The <see cref="KernelPath.Avx2Fma"/> micro-kernel: 6 x 16 tile in 12 ymm accumulators, fused multiply-add.</summary>
+/// <remarks>
+/// Register budget (16 ymm on AVX2): 12 accumulators, 2 B vectors, 1 broadcast A value. Per depth step it issues
+/// 2 loads, 6 broadcasts and 12 FMAs; each accumulator is touched once every 6 cycles at 2 FMA/cycle, which covers
+/// the FMA latency. Tile element update: <c>c = fma(alpha, acc, beta * c)</c>, or <c>alpha * acc</c> when beta is 0.
+/// </remarks>
+internal readonly struct Avx2FmaMicroKernel : IGemmMicroKernel
+{
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static unsafe void Run(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)
+    {
+        Vector256<float> c00 = Vector256<float>.Zero, c01 = Vector256<float>.Zero;
+        Vector256<float> c10 = Vector256<float>.Zero, c11 = Vector256<float>.Zero;
+        Vector256<float> c20 = Vector256<float>.Zero, c21 = Vector256<float>.Zero;
+        Vector256<float> c30 = Vector256<float>.Zero, c31 = Vector256<float>.Zero;
+        Vector256<float> c40 = Vector256<float>.Zero, c41 = Vector256<float>.Zero;
+        Vector256<float> c50 = Vector256<float>.Zero, c51 = Vector256<float>.Zero;
+
+        for (int p = 0; p < kc; p++)
+        {
+            Vector256<float> b0 = Avx.LoadVector256(b);
+            Vector256<float> b1 = Avx.LoadVector256(b + 8);
+
+            Vector256<float> av = Avx.BroadcastScalarToVector256(a);
+            c00 = Fma.MultiplyAdd(av, b0, c00);
+            c01 = Fma.MultiplyAdd(av, b1, c01);
+            av = Avx.BroadcastScalarToVector256(a + 1);
+            c10 = Fma.MultiplyAdd(av, b0, c10);
+            c11 = Fma.MultiplyAdd(av, b1, c11);
+            av = Avx.BroadcastScalarToVector256(a + 2);
+            c20 = Fma.MultiplyAdd(av, b0, c20);
+            c21 = Fma.MultiplyAdd(av, b1, c21);
+            av = Avx.BroadcastScalarToVector256(a + 3);
+            c30 = Fma.MultiplyAdd(av, b0, c30);
+            c31 = Fma.MultiplyAdd(av, b1, c31);
+            av = Avx.BroadcastScalarToVector256(a + 4);
+            c40 = Fma.MultiplyAdd(av, b0, c40);
+            c41 = Fma.MultiplyAdd(av, b1, c41);
+            av = Avx.BroadcastScalarToVector256(a + 5);
+            c50 = Fma.MultiplyAdd(av, b0, c50);
+            c51 = Fma.MultiplyAdd(av, b1, c51);
+
+            a += Gemm.MR;
+            b += Gemm.NR;
+        }
+
+        Vector256<float> va = Vector256.Create(alpha);
+        if (beta == 0f)
+        {
+            Avx.Store(c, Avx.Multiply(va, c00));
+            Avx.Store(c + 8, Avx.Multiply(va, c01));
+            c += ldc;
+            Avx.Store(c, Avx.Multiply(va, c10));
+            Avx.Store(c + 8, Avx.Multiply(va, c11));
+            c += ldc;
+            Avx.Store(c, Avx.Multiply(va, c20));
+            Avx.Store(c + 8, Avx.Multiply(va, c21));
+            c += ldc;
+            Avx.Store(c, Avx.Multiply(va, c30));
+            Avx.Store(c + 8, Avx.Multiply(va, c31));
+            c += ldc;
+            Avx.Store(c, Avx.Multiply(va, c40));
+            Avx.Store(c + 8, Avx.Multiply(va, c41));
+            c += ldc;
+            Avx.Store(c, Avx.Multiply(va, c50));
+            Avx.Store(c + 8, Avx.Multiply(va, c51));
+        }
+        else
+        {
+            Vector256<float> vb = Vector256.Create(beta);
+            Update(c, c00, c01, va, vb);
+            c += ldc;
+            Update(c, c10, c11, va, vb);
+            c += ldc;
+            Update(c, c20, c21, va, vb);
+            c += ldc;
+            Update(c, c30, c31, va, vb);
+            c += ldc;
+            Update(c, c40, c41, va, vb);
+            c += ldc;
+            Update(c, c50, c51, va, vb);
+        }
+    }
+
+    /// <summary>Writes <c>fma(alpha, acc, beta * c)</c> into one 16-float tile row.</summary>
+    /// <param name="c">The tile row.</param>
+    /// <param name="lo">Accumulators of columns 0..7.</param>
+    /// <param name="hi">Accumulators of columns 8..15.</param>
+    /// <param name="va">Alpha, broadcast.</param>
+    /// <param name="vb">Beta, broadcast.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Update(float* c, Vector256<float> lo, Vector256<float> hi, Vector256<float> va, Vector256<float> vb)
+    {
+        Avx.Store(c, Fma.MultiplyAdd(va, lo, Avx.Multiply(vb, Avx.LoadVector256(c))));
+        Avx.Store(c + 8, Fma.MultiplyAdd(va, hi, Avx.Multiply(vb, Avx.LoadVector256(c + 8))));
+    }
+}
+
+/// <summary>The <see cref="KernelPath.Vector256"/> micro-kernel: the same 6 x 16 tiling with portable vectors, separate multiply and add.</summary>
+/// <remarks>
+/// Per element this performs exactly the scalar sequence <c>acc = acc + a * b</c> (rounded after the multiply and
+/// after the add) followed by <c>alpha * acc + beta * c</c>, so it is bit-identical to <see cref="ScalarMicroKernel"/>.
+/// </remarks>
+internal readonly struct Vector256MicroKernel : IGemmMicroKernel
+{
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static unsafe void Run(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)
+    {
+        Vector256<float> c00 = Vector256<float>.Zero, c01 = Vector256<float>.Zero;
+        Vector256<float> c10 = Vector256<float>.Zero, c11 = Vector256<float>.Zero;
+        Vector256<float> c20 = Vector256<float>.Zero, c21 = Vector256<float>.Zero;
+        Vector256<float> c30 = Vector256<float>.Zero, c31 = Vector256<float>.Zero;
+        Vector256<float> c40 = Vector256<float>.Zero, c41 = Vector256<float>.Zero;
+        Vector256<float> c50 = Vector256<float>.Zero, c51 = Vector256<float>.Zero;
+
+        for (int p = 0; p < kc; p++)
+        {
+            Vector256<float> b0 = Vector256.Load(b);
+            Vector256<float> b1 = Vector256.Load(b + 8);
+
+            Vector256<float> av = Vector256.Create(a[0]);
+            c00 += av * b0;
+            c01 += av * b1;
+            av = Vector256.Create(a[1]);
+            c10 += av * b0;
+            c11 += av * b1;
+            av = Vector256.Create(a[2]);
+            c20 += av * b0;
+            c21 += av * b1;
+            av = Vector256.Create(a[3]);
+            c30 += av * b0;
+            c31 += av * b1;
+            av = Vector256.Create(a[4]);
+            c40 += av * b0;
+            c41 += av * b1;
+            av = Vector256.Create(a[5]);
+            c50 += av * b0;
+            c51 += av * b1;
+
+            a += Gemm.MR;
+            b += Gemm.NR;
+        }
+
+        Vector256<float> va = Vector256.Create(alpha);
+        if (beta == 0f)
+        {
+            Vector256.Store(va * c00, c);
+            Vector256.Store(va * c01, c + 8);
+            c += ldc;
+            Vector256.Store(va * c10, c);
+            Vector256.Store(va * c11, c + 8);
+            c += ldc;
+            Vector256.Store(va * c20, c);
+            Vector256.Store(va * c21, c + 8);
+            c += ldc;
+            Vector256.Store(va * c30, c);
+            Vector256.Store(va * c31, c + 8);
+            c += ldc;
+            Vector256.Store(va * c40, c);
+            Vector256.Store(va * c41, c + 8);
+            c += ldc;
+            Vector256.Store(va * c50, c);
+            Vector256.Store(va * c51, c + 8);
+        }
+        else
+        {
+            Vector256<float> vb = Vector256.Create(beta);
+            Update(c, c00, c01, va, vb);
+            c += ldc;
+            Update(c, c10, c11, va, vb);
+            c += ldc;
+            Update(c, c20, c21, va, vb);
+            c += ldc;
+            Update(c, c30, c31, va, vb);
+            c += ldc;
+            Update(c, c40, c41, va, vb);
+            c += ldc;
+            Update(c, c50, c51, va, vb);
+        }
+    }
+
+    /// <summary>Writes <c>alpha * acc + beta * c</c> into one 16-float tile row.</summary>
+    /// <param name="c">The tile row.</param>
+    /// <param name="lo">Accumulators of columns 0..7.</param>
+    /// <param name="hi">Accumulators of columns 8..15.</param>
+    /// <param name="va">Alpha, broadcast.</param>
+    /// <param name="vb">Beta, broadcast.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Update(float* c, Vector256<float> lo, Vector256<float> hi, Vector256<float> va, Vector256<float> vb)
+    {
+        Vector256.Store((va * lo) + (vb * Vector256.Load(c)), c);
+        Vector256.Store((va * hi) + (vb * Vector256.Load(c + 8)), c + 8);
+    }
+}
+
+/// <summary>The <see cref="KernelPath.Scalar"/> micro-kernel: plain loops over the 6 x 16 tile.</summary>
+/// <remarks>Per element: <c>acc = acc + a * b</c> in increasing depth order, then <c>alpha * acc + beta * c</c>.</remarks>
+internal readonly struct ScalarMicroKernel : IGemmMicroKernel
+{
+    /// <inheritdoc/>
+    public static unsafe void Run(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)
+    {
+        float* acc = stackalloc float[Gemm.MR * Gemm.NR];
+        new Span<float>(acc, Gemm.MR * Gemm.NR).Clear();
+
+        for (int p = 0; p < kc; p++)
+        {
+            for (int i = 0; i < Gemm.MR; i++)
+            {
+                float ai = a[i];
+                float* row = acc + (i * Gemm.NR);
+                for (int j = 0; j < Gemm.NR; j++)
+                {
+                    row[j] += ai * b[j];
+                }
+            }
+
+            a += Gemm.MR;
+            b += Gemm.NR;
+        }
+
+        for (int i = 0; i < Gemm.MR; i++)
+        {
+            float* row = acc + (i * Gemm.NR);
+            float* ci = c + (i * ldc);
+            if (beta == 0f)
+            {
+                for (int j = 0; j < Gemm.NR; j++)
+                {
+                    ci[j] = alpha * row[j];
+                }
+            }
+            else
+            {
+                for (int j = 0; j < Gemm.NR; j++)
+                {
+                    ci[j] = (alpha * row[j]) + (beta * ci[j]);
+                }
+            }
+        }
+    }
+}
