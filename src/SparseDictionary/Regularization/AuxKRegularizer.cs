@@ -13,9 +13,13 @@ namespace SparseDictionary.Regularization;
 /// <para>L_aux = alpha · Σ_b ||e_b - e_hat_b||² / Σ_b ||e_b - mean(e)||²,</para>
 /// <para>the fraction of the residual's variance the dead latents leave unexplained (the denominator is a constant),
 /// scaled by alpha. The term is 0 when no latent is dead or the residual has no variance.</para>
+/// <para>An instance keeps scratch buffers between steps: give each concurrent training run its own instance.</para>
 /// </remarks>
 public sealed class AuxKRegularizer : IRegularizer
 {
+    private Matrix? _residual;
+    private Matrix? _estimate;
+
     /// <summary>Creates the regularizer from options.</summary>
     /// <param name="options">k_aux, coefficient and dead window; null for the defaults.</param>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it and its value.</exception>
@@ -60,6 +64,8 @@ public sealed class AuxKRegularizer : IRegularizer
     /// <inheritdoc />
     public void Reset()
     {
+        _residual = null;
+        _estimate = null;
     }
 
     /// <inheritdoc />
@@ -85,41 +91,50 @@ public sealed class AuxKRegularizer : IRegularizer
 
         var rows = input.Rows;
         var d = input.Columns;
-        var residual = new double[rows * d];
+        var residual = Rent(ref _residual, rows, d);
+        var estimate = Rent(ref _estimate, rows, d);
+
+        // e = x - x_hat, and its variance around the batch mean, Σ_b ||e_b - mean(e)||² = Σ ||e||² - B ||mean(e)||².
         var residualMean = new double[d];
+        var squares = 0.0;
         var x = input.Span;
         var xHat = sae.Reconstruction.Span;
-        for (var i = 0; i < residual.Length; i++)
+        var e = residual.Span;
+        for (var i = 0; i < e.Length; i++)
         {
-            residual[i] = (double)x[i] - xHat[i];
-            residualMean[i % d] += residual[i];
+            e[i] = x[i] - xHat[i];
+            residualMean[i % d] += e[i];
+            squares += (double)e[i] * e[i];
         }
 
-        var variance = 0.0;
-        for (var i = 0; i < residual.Length; i++)
-        {
-            var centered = residual[i] - (residualMean[i % d] / rows);
-            variance += centered * centered;
-        }
-
-        if (variance == 0)
+        var variance = squares - (residualMean.Sum(m => m * m) / rows);
+        if (!(variance > 0))
         {
             return 0;
         }
 
-        var estimate = new Matrix(rows, d);
         sae.Decode(deadCodes, estimate, addDecoderBias: false);
-        var e = estimate.Span;
+        var eHat = estimate.Span;
         var error = 0.0;
-        var gradientScale = 2 * Coefficient / variance;
-        for (var i = 0; i < residual.Length; i++)
+        var gradientScale = (float)(2 * Coefficient / variance);
+        for (var i = 0; i < e.Length; i++)
         {
-            var diff = e[i] - residual[i];
-            error += diff * diff;
-            e[i] = (float)(gradientScale * diff);
+            var diff = eHat[i] - e[i];
+            error += (double)diff * diff;
+            eHat[i] = gradientScale * diff;
         }
 
         sae.BackpropagateSelectedCodes(deadCodes, estimate);
         return Coefficient * error / variance;
+    }
+
+    private static Matrix Rent(ref Matrix? buffer, int rows, int columns)
+    {
+        if (buffer is null || buffer.Rows != rows || buffer.Columns != columns)
+        {
+            buffer = new Matrix(rows, columns);
+        }
+
+        return buffer;
     }
 }
