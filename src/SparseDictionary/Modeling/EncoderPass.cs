@@ -17,8 +17,9 @@ internal sealed record DeadLatentRequest(int[] DeadLatents, SparseCodes Codes);
 /// </summary>
 internal static class EncoderPass
 {
-    /// <summary>Rows per block.</summary>
-    internal const int RowBlock = 64;
+    /// <summary>Rows per block: a multiple of the GEMM micro-kernel's 6 rows, small enough that a block's
+    /// pre-activations stay in cache for the activation that consumes them.</summary>
+    internal const int RowBlock = 96;
 
     /// <summary>Encodes <paramref name="input"/> into <paramref name="codes"/>.</summary>
     /// <param name="sae">The model (read only).</param>
@@ -31,23 +32,26 @@ internal static class EncoderPass
     {
         var rows = input.Rows;
         var blocks = (rows + RowBlock - 1) / RowBlock;
+
+        // W_enc is packed into the GEMM's panel layout once per call and shared by every block.
+        using var packed = Gemm.PackRight(true, sae.InputDimension, sae.LatentCount, sae.EncoderWeightsArray, sae.InputDimension);
         if (blocks >= 2 * Environment.ProcessorCount)
         {
             Parallel.For(0, blocks, block =>
             {
-                RunBlock(sae, input, block * RowBlock, Math.Min(RowBlock, rows - (block * RowBlock)), codes, activePreActivations, centered, dead, gemmParallelism: 1);
+                RunBlock(sae, packed, input, block * RowBlock, Math.Min(RowBlock, rows - (block * RowBlock)), codes, activePreActivations, centered, dead, gemmParallelism: 1);
             });
         }
         else
         {
             for (var block = 0; block < blocks; block++)
             {
-                RunBlock(sae, input, block * RowBlock, Math.Min(RowBlock, rows - (block * RowBlock)), codes, activePreActivations, centered, dead, gemmParallelism: -1);
+                RunBlock(sae, packed, input, block * RowBlock, Math.Min(RowBlock, rows - (block * RowBlock)), codes, activePreActivations, centered, dead, gemmParallelism: -1);
             }
         }
     }
 
-    private static void RunBlock(SparseAutoencoder sae, Matrix input, int firstRow, int rowCount, SparseCodes codes, float[]? activePre, Matrix? centered, DeadLatentRequest? dead, int gemmParallelism)
+    private static void RunBlock(SparseAutoencoder sae, PackedRightOperand packedEncoder, Matrix input, int firstRow, int rowCount, SparseCodes codes, float[]? activePre, Matrix? centered, DeadLatentRequest? dead, int gemmParallelism)
     {
         var d = sae.InputDimension;
         var h = sae.LatentCount;
@@ -63,7 +67,7 @@ internal static class EncoderPass
             }
 
             var preSpan = pre.AsSpan(0, rowCount * h);
-            Gemm.Multiply(false, true, rowCount, h, d, 1f, xc, d, sae.EncoderWeightsArray, d, 0f, preSpan, h, gemmParallelism);
+            Gemm.Multiply(false, rowCount, 1f, xc, d, packedEncoder, 0f, preSpan, h, gemmParallelism);
             var bEnc = sae.EncoderBiasArray;
             var capacity = codes.Capacity;
             for (var r = 0; r < rowCount; r++)

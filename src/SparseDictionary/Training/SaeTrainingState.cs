@@ -220,22 +220,48 @@ internal sealed class SaeTrainingState
         return [.. dead];
     }
 
-    /// <summary>Σ_b ||x_b - mean(x)||² in double.</summary>
+    /// <summary>
+    /// Σ_b ||x_b - mean(x)||² = Σ_b ||x_b||² - B ||mean(x)||², from column sums and squared norms accumulated in double
+    /// over fixed blocks of rows (parallel and deterministic).
+    /// </summary>
     internal static double TotalVariance(Matrix x)
     {
+        const int blockRows = 64;
         var d = x.Columns;
-        var mean = DataStatistics.Mean(x);
-        var total = 0.0;
-        for (var r = 0; r < x.Rows; r++)
+        var blocks = (x.Rows + blockRows - 1) / blockRows;
+        var columnSums = new double[blocks * d];
+        var squares = new double[blocks];
+        SparseKernels.ParallelRows(blocks, (first, last) =>
         {
-            var row = x.Row(r);
-            for (var c = 0; c < d; c++)
+            for (var block = first; block < last; block++)
             {
-                var diff = row[c] - mean[c];
-                total += diff * diff;
+                var sums = columnSums.AsSpan(block * d, d);
+                var end = Math.Min(x.Rows, (block + 1) * blockRows);
+                for (var r = block * blockRows; r < end; r++)
+                {
+                    var row = x.Row(r);
+                    squares[block] += System.Numerics.Tensors.TensorPrimitives.SumOfSquares(row);
+                    for (var c = 0; c < d; c++)
+                    {
+                        sums[c] += row[c];
+                    }
+                }
             }
+        });
+
+        var total = squares.Sum();
+        var meanSquared = 0.0;
+        for (var c = 0; c < d; c++)
+        {
+            var sum = 0.0;
+            for (var block = 0; block < blocks; block++)
+            {
+                sum += columnSums[(block * d) + c];
+            }
+
+            meanSquared += sum * sum;
         }
 
-        return total;
+        return Math.Max(0, total - (meanSquared / x.Rows));
     }
 }
