@@ -8,7 +8,7 @@ namespace SparseDictionary.Activations;
 /// </summary>
 /// <remarks>
 /// Ties are broken toward the lower latent index, so the selection is deterministic. The active entries are returned
-/// by decreasing value. The gradient passes unchanged to the selected positive entries (dz/dpre = 1) and is zero elsewhere.
+/// in increasing latent index order. The gradient passes unchanged to the selected positive entries (dz/dpre = 1) and is zero elsewhere.
 /// </remarks>
 public sealed class TopKActivation : IActivation
 {
@@ -45,12 +45,17 @@ public sealed class TopKActivation : IActivation
     /// <inheritdoc />
     public int Forward(ReadOnlySpan<float> preActivations, Span<int> activeIndices, Span<float> activeValues)
     {
-        var count = TopKSelection.Select(preActivations, K, activeIndices, activeValues, KernelPaths.Current);
+        var selected = TopKSelection.Select(preActivations, K, activeIndices, activeValues, KernelPaths.Current);
 
-        // Sorted by decreasing value: the ReLU drops a suffix.
-        while (count > 0 && !(activeValues[count - 1] > 0))
+        // The ReLU: keep the positive survivors, in order.
+        var count = 0;
+        for (var j = 0; j < selected; j++)
         {
-            count--;
+            if (activeValues[j] > 0)
+            {
+                activeIndices[count] = activeIndices[j];
+                activeValues[count++] = activeValues[j];
+            }
         }
 
         return count;

@@ -7,7 +7,7 @@ namespace SparseDictionary.Tensors;
 /// Storage is row-blocked: each row has room for <see cref="Capacity"/> pairs and uses <see cref="Count(int)"/> of them.
 /// A fixed-k code (TopK) has <c>Count(r) == Capacity == k</c> for every row that has k positive pre-activations;
 /// a variable-length code (ReLU) has a capacity equal to the latent count and any count per row.
-/// Within a row the pairs are in the order the activation produced them (TopK: by decreasing value, ties by increasing index),
+/// Within a row the pairs are in the order the activation produced them (TopK and ReLU: increasing latent index),
 /// and indices are distinct.
 /// </remarks>
 public sealed class SparseCodes

@@ -5,10 +5,10 @@ namespace SparseDictionary.Tests.Kernels;
 
 public class TopKSelectionTests
 {
-    /// <summary>Reference: sort all (value desc, index asc) and take k.</summary>
+    /// <summary>Reference: sort all (value desc, index asc), take k, list them by index.</summary>
     private static (int[] Indices, float[] Values) Reference(float[] values, int k)
     {
-        var order = Enumerable.Range(0, values.Length).OrderByDescending(i => values[i]).ThenBy(i => i).Take(k).ToArray();
+        var order = Enumerable.Range(0, values.Length).OrderByDescending(i => values[i]).ThenBy(i => i).Take(k).Order().ToArray();
         return (order, order.Select(i => values[i]).ToArray());
     }
 
@@ -60,6 +60,38 @@ public class TopKSelectionTests
         var indices = new int[3];
         var selected = new float[3];
         TopKSelection.Select(values, 3, indices, selected, path);
-        indices.Should().Equal(4, 1, 5);
+        indices.Should().Equal(1, 4, 5);
+    }
+
+    [Theory]
+    [MemberData(nameof(TestData.Paths), MemberType = typeof(TestData))]
+    public void Select_IsExactOnConsecutiveRows_WhateverTheThresholdHint(KernelPath path)
+    {
+        // Rows drawn from drifting distributions (shifted, rescaled, with plateaus of ties) so that the hint carried
+        // from row to row is sometimes right, sometimes too low (too many candidates), sometimes too high (too few).
+        foreach (var (n, k) in new[] { (512, 36), (3072, 32), (100, 99), (37, 5) })
+        {
+            for (var row = 0; row < 300; row++)
+            {
+                var shift = (float)Math.Sin(row / 7.0) * 3;
+                var scale = 1 + (row % 13);
+                var values = TestData.Gaussian(n, (row * 7919) + n).Select(v => (shift + v) * scale).ToArray();
+                if (row % 5 == 0)
+                {
+                    for (var i = 0; i < n; i += 3)
+                    {
+                        values[i] = MathF.Round(values[i]);
+                    }
+                }
+
+                var indices = new int[k];
+                var selected = new float[k];
+                var count = TopKSelection.Select(values, k, indices, selected, path);
+                var (refIndices, refValues) = Reference(values, k);
+                count.Should().Be(k);
+                indices.Should().Equal(refIndices, $"n = {n}, k = {k}, row {row}");
+                selected.Should().Equal(refValues);
+            }
+        }
     }
 }
