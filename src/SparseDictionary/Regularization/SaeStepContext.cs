@@ -1,3 +1,4 @@
+using System.Buffers;
 using SparseDictionary.Kernels;
 using SparseDictionary.Modeling;
 using SparseDictionary.Tensors;
@@ -79,11 +80,18 @@ public sealed class SaeStepContext
             throw new ArgumentException($"The output gradient is {outputGradient.Rows} x {outputGradient.Columns} but must be {codes.Rows} x {Model.InputDimension}.", nameof(outputGradient));
         }
 
-        var codeGradients = new float[codes.Rows * codes.Capacity];
-        SparseKernels.CodeGradients(codes, Model.DecoderWeightsArray, Model.InputDimension, outputGradient, codeGradients);
-        SparseKernels.AccumulateWeightGradients(
-            codes, codeGradients, outputGradient, _centeredInput, Model.EncoderWeightsArray,
-            Gradients.DecoderWeightsArray, Gradients.EncoderWeightsArray, Gradients.EncoderBiasArray, Gradients.DecoderBiasArray, default);
+        var codeGradients = ArrayPool<float>.Shared.Rent(codes.Rows * codes.Capacity);
+        try
+        {
+            SparseKernels.CodeGradients(codes, Model.DecoderWeightsArray, Model.InputDimension, outputGradient, codeGradients);
+            SparseKernels.AccumulateWeightGradients(
+                codes, codeGradients, outputGradient, _centeredInput, Model.EncoderWeightsArray,
+                Gradients.DecoderWeightsArray, Gradients.EncoderWeightsArray, Gradients.EncoderBiasArray, Gradients.DecoderBiasArray, default);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(codeGradients);
+        }
     }
 
     private void CheckCodes(SparseCodes codes)

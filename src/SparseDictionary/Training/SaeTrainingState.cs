@@ -70,9 +70,10 @@ internal sealed class SaeTrainingState
 
     /// <summary>
     /// Forward pass and the reconstruction term's gradient, L_rec = (1/B) Σ_b ||x_b - x_hat_b||², into the cleared
-    /// accumulators. <paramref name="encoderInput"/> is what the encoder sees; <paramref name="target"/> what it must reconstruct.
+    /// accumulators. <paramref name="encoderInput"/> is what the encoder sees; <paramref name="target"/> what it must
+    /// reconstruct, with <paramref name="targetVariance"/> = Σ_b ||x_b - mean(x)||² (shared by all SAEs of a step).
     /// </summary>
-    public SaeStepContext ForwardBackward(Matrix encoderInput, Matrix target)
+    public SaeStepContext ForwardBackward(Matrix encoderInput, Matrix target, double targetVariance)
     {
         var rows = target.Rows;
         var d = Model.InputDimension;
@@ -127,8 +128,7 @@ internal sealed class SaeTrainingState
         }
 
         ReconstructionLoss = totalError / rows;
-        var variance = TotalVariance(target);
-        FractionOfVarianceUnexplained = variance > 0 ? totalError / variance : double.NaN;
+        FractionOfVarianceUnexplained = targetVariance > 0 ? totalError / targetVariance : double.NaN;
 
         Gradients.Clear();
         var biasGradient = Gradients.DecoderBiasArray;

@@ -64,9 +64,10 @@ internal sealed class TrainingRun
     {
         var contexts = new SaeStepContext[_states.Length];
         var loss = 0.0;
+        var variance = SaeTrainingState.TotalVariance(batch);
         for (var i = 0; i < _states.Length; i++)
         {
-            contexts[i] = _states[i].ForwardBackward(batch, batch);
+            contexts[i] = _states[i].ForwardBackward(batch, batch, variance);
             loss += _states[i].ReconstructionLoss;
         }
 
