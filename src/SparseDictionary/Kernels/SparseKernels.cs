@@ -1,5 +1,7 @@
 using System.Buffers;
-using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using System.Numerics.Tensors;
 using SparseDictionary.Tensors;
 
@@ -10,9 +12,9 @@ namespace SparseDictionary.Kernels;
 /// the weight gradients grouped by latent. Every operation costs O(rows · active · d); none forms a dense rows x latents matrix.
 /// </summary>
 /// <remarks>
-/// Row-parallel operations write disjoint rows. The weight gradients are grouped by latent (a counting sort of the
-/// active entries into per-latent lists, in row order) so that each latent's gradient row is summed by one thread in a
-/// fixed order: no atomics, no locks, and bit-identical results whatever the thread count.
+/// Row-parallel operations write disjoint rows. The weight gradients are grouped by latent (each task owns a fixed
+/// range of latents) so that each latent's gradient row is summed by one thread in row order: no atomics, no locks,
+/// and bit-identical results whatever the thread count.
 /// </remarks>
 internal static class SparseKernels
 {
@@ -69,13 +71,19 @@ internal static class SparseKernels
     }
 
     /// <summary>
-    /// Accumulates, grouped by latent i over its active entries (b, j):
+    /// Accumulates, for each latent i over its active entries (b, j) in increasing row order:
     /// decoderGradient[i] += values[b,j] · outputGradient[b];
     /// encoderGradient[i] += preGradients[b,j] · encoderInput[b];
     /// encoderBiasGradient[i] += preGradients[b,j];
     /// decoderBiasGradient -= Σ_i (Σ preGradients for i) · encoderWeights[i] (the path through x - b_dec in the encoder).
     /// Also adds each latent's number of active entries to <paramref name="firingCounts"/> when it is not empty.
     /// </summary>
+    /// <remarks>
+    /// The latents are split into fixed contiguous ranges, one task each. A task streams the batch rows in order and
+    /// applies only the entries of its own latents, so every gradient row is written by one thread, summed in row
+    /// order (bit-identical whatever the scheduling), while the rows of the output gradient and of the input are read
+    /// sequentially rather than gathered.
+    /// </remarks>
     public static void AccumulateWeightGradients(
         SparseCodes codes,
         float[] preGradients,
@@ -93,86 +101,57 @@ internal static class SparseKernels
         var capacity = codes.Capacity;
         var counts = codes.RawCounts;
         var indices = codes.RawIndices;
-        var start = ArrayPool<int>.Shared.Rent(latents + 1);
-        var total = (int)codes.TotalActive;
-        var entries = ArrayPool<int>.Shared.Rent(Math.Max(total, 1));
+        var values = codes.RawValues;
+        var path = KernelPaths.Current;
         var sums = ArrayPool<float>.Shared.Rent(latents);
+        var fired = ArrayPool<int>.Shared.Rent(latents);
         try
         {
-            // Counting sort of active entries by latent; entry = b * capacity + j, rows ascending within a latent.
-            Array.Clear(start, 0, latents + 1);
-            for (var b = 0; b < codes.Rows; b++)
+            Array.Clear(sums, 0, latents);
+            Array.Clear(fired, 0, latents);
+            var ranges = Math.Min(latents, Environment.ProcessorCount * 2);
+            Parallel.For(0, ranges, range =>
             {
-                var offset = b * capacity;
-                for (var j = 0; j < counts[b]; j++)
-                {
-                    start[indices[offset + j] + 1]++;
-                }
-            }
-
-            for (var i = 0; i < latents; i++)
-            {
-                if (!firingCounts.IsEmpty)
-                {
-                    firingCounts[i] += start[i + 1];
-                }
-
-                start[i + 1] += start[i];
-            }
-
-            var cursor = ArrayPool<int>.Shared.Rent(latents);
-            try
-            {
-                Array.Copy(start, cursor, latents);
+                var low = (int)((long)range * latents / ranges);
+                var high = (int)((long)(range + 1) * latents / ranges);
+                var outG = outputGradient.Span;
+                var input = encoderInput.Span;
                 for (var b = 0; b < codes.Rows; b++)
                 {
                     var offset = b * capacity;
-                    for (var j = 0; j < counts[b]; j++)
+                    var end = offset + counts[b];
+                    for (var e = offset; e < end; e++)
                     {
-                        entries[cursor[indices[offset + j]]++] = offset + j;
-                    }
-                }
-            }
-            finally
-            {
-                ArrayPool<int>.Shared.Return(cursor);
-            }
-
-            var values = codes.RawValues;
-            var grain = Math.Max(1, latents / (Environment.ProcessorCount * 8));
-            Parallel.ForEach(Partitioner.Create(0, latents, grain), range =>
-            {
-                var outG = outputGradient.Span;
-                var input = encoderInput.Span;
-                for (var i = range.Item1; i < range.Item2; i++)
-                {
-                    var first = start[i];
-                    var last = start[i + 1];
-                    var sum = 0f;
-                    if (first != last)
-                    {
-                        var decRow = decoderGradient.AsSpan(i * d, d);
-                        var encRow = encoderGradient.AsSpan(i * d, d);
-                        for (var e = first; e < last; e++)
+                        var i = indices[e];
+                        if (i < low || i >= high)
                         {
-                            var entry = entries[e];
-                            var b = entry / capacity;
-                            TensorPrimitives.MultiplyAdd(outG.Slice(b * d, d), values[entry], decRow, decRow);
-                            var pg = preGradients[entry];
-                            TensorPrimitives.MultiplyAdd(input.Slice(b * d, d), pg, encRow, encRow);
-                            sum += pg;
+                            continue;
                         }
 
-                        encoderBiasGradient[i] += sum;
+                        var preGradient = preGradients[e];
+                        DualAxpy(
+                            values[e], outG.Slice(b * d, d), decoderGradient.AsSpan(i * d, d),
+                            preGradient, input.Slice(b * d, d), encoderGradient.AsSpan(i * d, d), path);
+                        sums[i] += preGradient;
+                        fired[i]++;
                     }
-
-                    sums[i] = sum;
                 }
             });
 
             var biasGrad = decoderBiasGradient.AsSpan(0, d);
             for (var i = 0; i < latents; i++)
             {
+                if (fired[i] == 0)
+                {
+                    continue;
+                }
+
+                encoderBiasGradient[i] += sums[i];
+                if (!firingCounts.IsEmpty)
+                {
+                    firingCounts[i] += fired[i];
+                }
+
                 if (sums[i] != 0)
                 {
                     TensorPrimitives.MultiplyAdd(encoderWeights.AsSpan(i * d, d), -sums[i], biasGrad, biasGrad);
@@ -181,9 +160,47 @@ internal static class SparseKernels
         }
         finally
         {
-            ArrayPool<int>.Shared.Return(start);
-            ArrayPool<int>.Shared.Return(entries);
             ArrayPool<float>.Shared.Return(sums);
+            ArrayPool<int>.Shared.Return(fired);
+        }
+    }
+
+    /// <summary>y1 += a1 · x1 and y2 += a2 · x2 in one pass (all spans of one length).</summary>
+    private static void DualAxpy(float a1, ReadOnlySpan<float> x1, Span<float> y1, float a2, ReadOnlySpan<float> x2, Span<float> y2, KernelPath path)
+    {
+        var n = y1.Length;
+        var c = 0;
+        if (path != KernelPath.Scalar && Vector256.IsHardwareAccelerated)
+        {
+            ref var rx1 = ref MemoryMarshal.GetReference(x1);
+            ref var ry1 = ref MemoryMarshal.GetReference(y1);
+            ref var rx2 = ref MemoryMarshal.GetReference(x2);
+            ref var ry2 = ref MemoryMarshal.GetReference(y2);
+            var va1 = Vector256.Create(a1);
+            var va2 = Vector256.Create(a2);
+            var fma = path == KernelPath.Avx2Fma && Fma.IsSupported;
+            for (; c <= n - Vector256<float>.Count; c += Vector256<float>.Count)
+            {
+                var o = (nuint)c;
+                var v1 = Vector256.LoadUnsafe(ref rx1, o);
+                var v2 = Vector256.LoadUnsafe(ref rx2, o);
+                if (fma)
+                {
+                    Fma.MultiplyAdd(va1, v1, Vector256.LoadUnsafe(ref ry1, o)).StoreUnsafe(ref ry1, o);
+                    Fma.MultiplyAdd(va2, v2, Vector256.LoadUnsafe(ref ry2, o)).StoreUnsafe(ref ry2, o);
+                }
+                else
+                {
+                    ((va1 * v1) + Vector256.LoadUnsafe(ref ry1, o)).StoreUnsafe(ref ry1, o);
+                    ((va2 * v2) + Vector256.LoadUnsafe(ref ry2, o)).StoreUnsafe(ref ry2, o);
+                }
+            }
+        }
+
+        for (; c < n; c++)
+        {
+            y1[c] += a1 * x1[c];
+            y2[c] += a2 * x2[c];
         }
     }
 
