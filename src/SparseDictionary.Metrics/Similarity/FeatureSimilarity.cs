@@ -77,7 +77,7 @@ public static class FeatureSimilarity
     /// <returns>A share in [0, 1].</returns>
     public static double FeaturesRecovered(Matrix groundTruth, Matrix learned, double threshold) => MaxCosinePerRow(groundTruth, learned).ShareAbove(threshold);
 
-    private static float[] NormalizedRows(Matrix m, string name)
+    internal static float[] NormalizedRows(Matrix m, string name)
     {
         var d = m.Columns;
         var result = new float[m.Length];
