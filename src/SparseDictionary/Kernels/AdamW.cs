@@ -58,13 +58,9 @@ internal static class AdamW
     public static void UpdateRange(Span<float> p, ReadOnlySpan<float> g, Span<float> m, Span<float> v, AdamWStep s, KernelPath path)
     {
         var i = 0;
-        if (path == KernelPath.Avx2Fma && Fma.IsSupported)
+        if (path != KernelPath.Scalar && Vector256.IsHardwareAccelerated)
         {
-            i = UpdateFma(p, g, m, v, s);
-        }
-        else if (path != KernelPath.Scalar && Vector256.IsHardwareAccelerated)
-        {
-            i = UpdateVector(p, g, m, v, s);
+            i = UpdateVector(p, g, m, v, s, fma: path == KernelPath.Avx2Fma && Fma.IsSupported);
         }
 
         var decay = 1 - (s.LearningRate * s.WeightDecay);
@@ -81,7 +77,9 @@ internal static class AdamW
         }
     }
 
-    private static int UpdateVector(Span<float> p, ReadOnlySpan<float> g, Span<float> m, Span<float> v, AdamWStep s)
+    /// <summary>The vector body: fused multiply-adds when <paramref name="fma"/>, separate multiply and add otherwise.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int UpdateVector(Span<float> p, ReadOnlySpan<float> g, Span<float> m, Span<float> v, AdamWStep s, bool fma)
     {
         ref var rp = ref MemoryMarshal.GetReference(p);
         ref var rg = ref MemoryMarshal.GetReference(g);
@@ -100,43 +98,15 @@ internal static class AdamW
         {
             var off = (nuint)i;
             var gi = Vector256.LoadUnsafe(ref rg, off);
-            var mi = (b1 * Vector256.LoadUnsafe(ref rm, off)) + (b1c * gi);
-            var vi = (b2 * Vector256.LoadUnsafe(ref rv, off)) + (b2c * gi * gi);
+            var mOld = Vector256.LoadUnsafe(ref rm, off);
+            var vOld = Vector256.LoadUnsafe(ref rv, off);
+            var pOld = Vector256.LoadUnsafe(ref rp, off);
+            var mi = fma ? Fma.MultiplyAdd(b1, mOld, b1c * gi) : (b1 * mOld) + (b1c * gi);
+            var vi = fma ? Fma.MultiplyAdd(b2, vOld, b2c * gi * gi) : (b2 * vOld) + (b2c * gi * gi);
             mi.StoreUnsafe(ref rm, off);
             vi.StoreUnsafe(ref rv, off);
             var update = stepScale * mi / (Vector256.Sqrt(vi * invC2) + eps);
-            ((Vector256.LoadUnsafe(ref rp, off) * decay) - update).StoreUnsafe(ref rp, off);
-        }
-
-        return i;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static int UpdateFma(Span<float> p, ReadOnlySpan<float> g, Span<float> m, Span<float> v, AdamWStep s)
-    {
-        ref var rp = ref MemoryMarshal.GetReference(p);
-        ref var rg = ref MemoryMarshal.GetReference(g);
-        ref var rm = ref MemoryMarshal.GetReference(m);
-        ref var rv = ref MemoryMarshal.GetReference(v);
-        var b1 = Vector256.Create(s.Beta1);
-        var b1c = Vector256.Create(1 - s.Beta1);
-        var b2 = Vector256.Create(s.Beta2);
-        var b2c = Vector256.Create(1 - s.Beta2);
-        var decay = Vector256.Create(1 - (s.LearningRate * s.WeightDecay));
-        var stepScale = Vector256.Create(s.LearningRate / s.BiasCorrection1);
-        var invC2 = Vector256.Create(1 / s.BiasCorrection2);
-        var eps = Vector256.Create(s.Epsilon);
-        var i = 0;
-        for (; i <= p.Length - Vector256<float>.Count; i += Vector256<float>.Count)
-        {
-            var off = (nuint)i;
-            var gi = Vector256.LoadUnsafe(ref rg, off);
-            var mi = Fma.MultiplyAdd(b1, Vector256.LoadUnsafe(ref rm, off), b1c * gi);
-            var vi = Fma.MultiplyAdd(b2, Vector256.LoadUnsafe(ref rv, off), b2c * gi * gi);
-            mi.StoreUnsafe(ref rm, off);
-            vi.StoreUnsafe(ref rv, off);
-            var update = stepScale * mi / (Avx.Sqrt(vi * invC2) + eps);
-            Fma.MultiplySubtract(Vector256.LoadUnsafe(ref rp, off), decay, update).StoreUnsafe(ref rp, off);
+            (fma ? Fma.MultiplySubtract(pOld, decay, update) : (pOld * decay) - update).StoreUnsafe(ref rp, off);
         }
 
         return i;
