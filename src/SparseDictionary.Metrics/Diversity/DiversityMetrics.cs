@@ -43,8 +43,8 @@ public static class DiversityMetrics
         }
 
         ValidateTau(tau);
-        ValidateFinite(featureBank, nameof(featureBank));
-        ValidateFinite(directions, nameof(directions));
+        MatrixValidation.ValidateFinite(featureBank, nameof(featureBank));
+        MatrixValidation.ValidateFinite(directions, nameof(directions));
         return FeatureSimilarity.MaxCosinePerRow(featureBank, directions).ShareAbove(tau);
     }
 
@@ -66,7 +66,7 @@ public static class DiversityMetrics
     {
         ValidateMatrix(directions, nameof(directions));
         ValidateTau(tau);
-        ValidateFinite(directions, nameof(directions));
+        MatrixValidation.ValidateFinite(directions, nameof(directions));
         var n = directions.Rows;
         if (n == 1)
         {
@@ -119,7 +119,7 @@ public static class DiversityMetrics
     public static double EffectiveRank(Matrix directions)
     {
         ValidateMatrix(directions, nameof(directions));
-        ValidateFinite(directions, nameof(directions));
+        MatrixValidation.ValidateFinite(directions, nameof(directions));
         var values = new double[directions.Rows, directions.Columns];
         for (var r = 0; r < directions.Rows; r++)
         {
@@ -177,7 +177,7 @@ public static class DiversityMetrics
             throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, $"The ridge epsilon must be positive and finite, but was {epsilon}.");
         }
 
-        ValidateFinite(embeddings, nameof(embeddings));
+        MatrixValidation.ValidateFinite(embeddings, nameof(embeddings));
         var n = embeddings.Rows;
         var d = embeddings.Columns;
         var normalized = new double[n, d];
@@ -235,20 +235,6 @@ public static class DiversityMetrics
         if (m.Rows == 0 || m.Columns == 0)
         {
             throw new ArgumentException($"The matrix is empty ({m.Rows} x {m.Columns}); it needs at least one row and one column.", name);
-        }
-    }
-
-    private static void ValidateFinite(Matrix m, string name)
-    {
-        var values = m.Span;
-        for (var i = 0; i < values.Length; i++)
-        {
-            if (!float.IsFinite(values[i]))
-            {
-                throw new ArgumentException(
-                    $"Entry ({i / m.Columns}, {i % m.Columns}) is {values[i]}; NaN or infinite entries are not allowed, every entry must be finite.",
-                    name);
-            }
         }
     }
 

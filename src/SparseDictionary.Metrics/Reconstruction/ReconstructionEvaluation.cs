@@ -144,15 +144,12 @@ public static class ReconstructionEvaluation
 
     private static void ValidateFinite(Matrix batch, long firstRow)
     {
-        var values = batch.Span;
-        for (var i = 0; i < values.Length; i++)
+        var position = FiniteCheck.FirstNonFinite(batch.Span);
+        if (position >= 0)
         {
-            if (!float.IsFinite(values[i]))
-            {
-                throw new ArgumentException(
-                    $"Source row {firstRow + (i / batch.Columns)}, column {i % batch.Columns} is {values[i]}; NaN or infinite entries are not allowed, every entry must be finite.",
-                    "source");
-            }
+            throw new ArgumentException(
+                $"Source row {firstRow + (position / batch.Columns)}, column {position % batch.Columns} is {batch.Span[position]}; NaN or infinite entries are not allowed, every entry must be finite.",
+                "source");
         }
     }
 }

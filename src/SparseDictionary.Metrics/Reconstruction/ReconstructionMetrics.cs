@@ -156,20 +156,6 @@ public static class ReconstructionMetrics
         return sum / counted;
     }
 
-    internal static void ValidateFinite(Matrix m, string name)
-    {
-        var values = m.Span;
-        for (var i = 0; i < values.Length; i++)
-        {
-            if (!float.IsFinite(values[i]))
-            {
-                throw new ArgumentException(
-                    $"Entry ({i / m.Columns}, {i % m.Columns}) is {values[i]}; NaN or infinite entries are not allowed, every entry must be finite.",
-                    name);
-            }
-        }
-    }
-
     private static double SumSquaredError(Matrix x, Matrix xHat)
     {
         var sum = 0.0;
@@ -197,7 +183,7 @@ public static class ReconstructionMetrics
                 nameof(xHat));
         }
 
-        ValidateFinite(x, nameof(x));
-        ValidateFinite(xHat, nameof(xHat));
+        MatrixValidation.ValidateFinite(x, nameof(x));
+        MatrixValidation.ValidateFinite(xHat, nameof(xHat));
     }
 }

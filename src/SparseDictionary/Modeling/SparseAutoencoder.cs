@@ -276,35 +276,12 @@ public sealed class SparseAutoencoder
             throw new ArgumentException($"The input has {input.Columns} columns but the SAE's input dimension is {InputDimension}.", parameterName);
         }
 
-        var position = FirstNonFinite(input.Span);
+        var position = FiniteCheck.FirstNonFinite(input.Span);
         if (position >= 0)
         {
             var value = input.Span[position];
             throw new ArgumentException($"Input row {position / InputDimension}, column {position % InputDimension} is {value}; SAE inputs must be finite.", parameterName);
         }
-    }
-
-    /// <summary>Index of the first NaN or infinite entry, or -1.</summary>
-    internal static int FirstNonFinite(ReadOnlySpan<float> values)
-    {
-        // A chunk's sum times 0 is 0 unless the chunk holds NaN or infinity (or its sum overflows): one vectorised
-        // pass clears clean chunks, and only suspect chunks are scanned element by element.
-        for (var start = 0; start < values.Length; start += 4096)
-        {
-            var chunk = values.Slice(start, Math.Min(4096, values.Length - start));
-            if (!float.IsFinite(System.Numerics.Tensors.TensorPrimitives.Sum(chunk) * 0))
-            {
-                for (var i = 0; i < chunk.Length; i++)
-                {
-                    if (!float.IsFinite(chunk[i]))
-                    {
-                        return start + i;
-                    }
-                }
-            }
-        }
-
-        return -1;
     }
 
     private void ValidateCodes(SparseCodes? codes, int rows, string parameterName)

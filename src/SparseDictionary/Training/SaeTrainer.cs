@@ -202,7 +202,7 @@ public sealed class SaeTrainer
 
     private static void ValidateBatch(Matrix batch, long step)
     {
-        var position = SparseAutoencoder.FirstNonFinite(batch.Span);
+        var position = FiniteCheck.FirstNonFinite(batch.Span);
         if (position >= 0)
         {
             var d = batch.Columns;

@@ -1,0 +1,19 @@
+using SparseDictionary.Tensors;
+
+namespace SparseDictionary.Metrics;
+
+/// <summary>Argument checks shared by the metrics.</summary>
+internal static class MatrixValidation
+{
+    /// <summary>Throws unless every entry of <paramref name="m"/> is finite; the message names the entry and its value.</summary>
+    public static void ValidateFinite(Matrix m, string name)
+    {
+        var position = FiniteCheck.FirstNonFinite(m.Span);
+        if (position >= 0)
+        {
+            throw new ArgumentException(
+                $"Entry ({position / m.Columns}, {position % m.Columns}) is {m.Span[position]}; NaN or infinite entries are not allowed, every entry must be finite.",
+                name);
+        }
+    }
+}
