@@ -1,0 +1,64 @@
+using SparseDictionary.Data;
+using SparseDictionary.Metrics.Reconstruction;
+using SparseDictionary.Modeling;
+
+namespace SparseDictionary.Metrics.Evaluation;
+
+/// <summary>Evaluates one or several SAEs on an evaluation source with a list of metrics, in one call.</summary>
+public static class SaeEvaluation
+{
+    /// <summary>
+    /// Streams <paramref name="source"/> through each SAE (<see cref="ReconstructionEvaluation.Evaluate"/>), then applies
+    /// every metric to every SAE.
+    /// </summary>
+    /// <param name="saes">The SAEs, at least one, all with the source's width.</param>
+    /// <param name="source">The evaluation rows.</param>
+    /// <param name="options">Batch size, row limit, ground truth, feature bank, names; null for the defaults.</param>
+    /// <param name="metrics">The metrics; null for <see cref="StandardMetrics.All"/>. Names must be distinct.</param>
+    /// <returns>One row per SAE, one column per metric.</returns>
+    /// <exception cref="ArgumentException">No SAE, a width mismatch, names of the wrong count, repeated metric names, or a reference set of the wrong width.</exception>
+    public static EvaluationReport Evaluate(IReadOnlyList<SparseAutoencoder> saes, IActivationSource source, EvaluationOptions? options = null, IEnumerable<IMetric>? metrics = null)
+    {
+        ArgumentNullException.ThrowIfNull(saes);
+        ArgumentNullException.ThrowIfNull(source);
+        options ??= new EvaluationOptions();
+        var metricList = (metrics ?? StandardMetrics.All()).ToArray();
+        if (saes.Count == 0)
+        {
+            throw new ArgumentException("No SAE to evaluate: pass at least one.", nameof(saes));
+        }
+
+        var repeated = metricList.GroupBy(m => m.Name).FirstOrDefault(g => g.Count() > 1);
+        if (repeated is not null)
+        {
+            throw new ArgumentException($"The metric name '{repeated.Key}' appears {repeated.Count()} times; report columns need distinct names.", nameof(metrics));
+        }
+
+        var names = options.Names ?? Enumerable.Range(0, saes.Count).Select(i => $"sae{i}").ToArray();
+        if (names.Count != saes.Count)
+        {
+            throw new ArgumentException($"EvaluationOptions.Names has {names.Count} names for {saes.Count} SAEs.", nameof(options));
+        }
+
+        CheckWidth(options.GroundTruth, source.Dimension, nameof(options.GroundTruth));
+        CheckWidth(options.FeatureBank, source.Dimension, nameof(options.FeatureBank));
+
+        var values = new double?[saes.Count][];
+        var reconstructions = saes.Select(sae => ReconstructionEvaluation.Evaluate(sae, source, options.BatchSize, options.MaxRows)).ToArray();
+        for (var i = 0; i < saes.Count; i++)
+        {
+            var context = new MetricContext(i, saes[i], reconstructions[i], saes, options.GroundTruth, options.FeatureBank);
+            values[i] = metricList.Select(m => m.Measure(context)).ToArray();
+        }
+
+        return new EvaluationReport(names.ToArray(), metricList.Select(m => m.Name).ToArray(), values, reconstructions[0].Rows);
+    }
+
+    private static void CheckWidth(Tensors.Matrix? reference, int width, string name)
+    {
+        if (reference is not null && reference.Columns != width)
+        {
+            throw new ArgumentException($"EvaluationOptions.{name} has {reference.Columns} columns but the source's rows have {width}.", name);
+        }
+    }
+}
