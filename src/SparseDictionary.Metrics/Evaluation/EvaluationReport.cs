@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using SparseDictionary.Metrics.Reconstruction;
 
 namespace SparseDictionary.Metrics.Evaluation;
 
@@ -9,12 +10,13 @@ public sealed class EvaluationReport
 {
     private readonly double?[][] _values;
 
-    internal EvaluationReport(string[] saeNames, string[] metricNames, double?[][] values, long rows)
+    internal EvaluationReport(string[] saeNames, string[] metricNames, double?[][] values, ReconstructionReport[] reconstructions)
     {
         SaeNames = saeNames;
         MetricNames = metricNames;
         _values = values;
-        Rows = rows;
+        Reconstructions = reconstructions;
+        Rows = reconstructions[0].Rows;
     }
 
     /// <summary>The SAEs' labels, in evaluation order.</summary>
@@ -25,6 +27,14 @@ public sealed class EvaluationReport
 
     /// <summary>Evaluation rows streamed per SAE.</summary>
     public long Rows { get; }
+
+    /// <summary>Each SAE's streamed reconstruction figures, including per-latent firing frequencies.</summary>
+    public IReadOnlyList<ReconstructionReport> Reconstructions { get; }
+
+    /// <summary>The histogram of log10 firing frequency of SAE <paramref name="sae"/> (20 bins over [1e-8, 1]).</summary>
+    /// <param name="sae">The SAE's index.</param>
+    /// <returns>The histogram.</returns>
+    public FiringHistogram FiringHistogram(int sae) => SparsityMetrics.FiringHistogram([.. Reconstructions[sae].FiringFrequencies]);
 
     /// <summary>The value of metric <paramref name="metric"/> for SAE <paramref name="sae"/> (null when it did not apply).</summary>
     /// <param name="sae">The SAE's index.</param>
@@ -79,7 +89,10 @@ public sealed class EvaluationReport
         return builder.ToString();
     }
 
-    /// <summary>JSON: <c>{"rows": N, "saes": [{"name": ..., "metrics": {"fvu": 0.1, "gt_mmcs": null, ...}}, ...]}</c>.</summary>
+    /// <summary>
+    /// JSON: <c>{"rows": N, "saes": [{"name": ..., "metrics": {"fvu": 0.1, "gt_mmcs": null, ...},
+    /// "firing_histogram": {"log10_edges": [...], "counts": [...], "never_fired": n}}, ...]}</c>.
+    /// </summary>
     /// <returns>Indented JSON.</returns>
     public string ToJson()
     {
@@ -90,6 +103,7 @@ public sealed class EvaluationReport
             {
                 ["name"] = name,
                 ["metrics"] = MetricNames.Select((metric, c) => (metric, value: _values[i][c])).ToDictionary(p => p.metric, p => p.value is { } v && double.IsFinite(v) ? (object?)v : null),
+                ["firing_histogram"] = Histogram(i),
             }).ToArray(),
         };
         return JsonSerializer.Serialize(document, new JsonSerializerOptions { WriteIndented = true });
@@ -97,6 +111,17 @@ public sealed class EvaluationReport
 
     /// <inheritdoc />
     public override string ToString() => ToText();
+
+    private Dictionary<string, object> Histogram(int sae)
+    {
+        var histogram = FiringHistogram(sae);
+        return new Dictionary<string, object>
+        {
+            ["log10_edges"] = histogram.BinEdges,
+            ["counts"] = histogram.Counts,
+            ["never_fired"] = histogram.NeverFired,
+        };
+    }
 
     private string[][] Cells()
     {

@@ -51,7 +51,7 @@ public static class SaeEvaluation
             values[i] = metricList.Select(m => m.Measure(context)).ToArray();
         }
 
-        return new EvaluationReport(names.ToArray(), metricList.Select(m => m.Name).ToArray(), values, reconstructions[0].Rows);
+        return new EvaluationReport(names.ToArray(), metricList.Select(m => m.Name).ToArray(), values, reconstructions);
     }
 
     private static void CheckWidth(Tensors.Matrix? reference, int width, string name)

@@ -10,6 +10,16 @@ public static class StandardMetrics
     /// <summary>Fraction of variance unexplained over the evaluation set (<see cref="ReconstructionMetrics.FractionOfVarianceUnexplained"/>).</summary>
     public static IMetric FractionOfVarianceUnexplained { get; } = new DelegateMetric("fvu", c => c.Reconstruction.FractionOfVarianceUnexplained);
 
+    /// <summary>Explained variance, 1 - FVU.</summary>
+    public static IMetric ExplainedVariance { get; } = new DelegateMetric("explained_variance", c => c.Reconstruction.ExplainedVariance);
+
+    /// <summary>
+    /// Seed 001's inactivity deviation (1/h) Σ_i |f_i - k/h| / (k/h) over the evaluation set's firing frequencies, with
+    /// k the TopK k (for other activations, the mean L0 rounded, at least 1).
+    /// </summary>
+    public static IMetric InactivityDeviation { get; } = new DelegateMetric("inactivity_dev", c =>
+        SparsityMetrics.InactivityDeviation([.. c.Reconstruction.FiringFrequencies], ExpectedActive(c)));
+
     /// <summary>Mean squared error per entry.</summary>
     public static IMetric MeanSquaredError { get; } = new DelegateMetric("mse", c => c.Reconstruction.MeanSquaredError);
 
@@ -86,8 +96,13 @@ public static class StandardMetrics
     /// <returns>A new list.</returns>
     public static IReadOnlyList<IMetric> All() =>
     [
-        FractionOfVarianceUnexplained, MeanSquaredError, CosineSimilarity, L2Ratio, MeanL0, DeadLatentShare,
+        FractionOfVarianceUnexplained, ExplainedVariance, MeanSquaredError, CosineSimilarity, L2Ratio, MeanL0, DeadLatentShare, InactivityDeviation,
         EffectiveRank, SemanticVolume, UniqueFeatureShare(0.9), FeatureCoverage(0.9),
         GroundTruthMmcs, GroundTruthMatchedCosine, FeaturesRecovered(0.9), CrossSaeMmcs, CrossSaeGroundTruthCorrelation,
     ];
+
+    private static int ExpectedActive(MetricContext c) =>
+        c.Sae.Activation is Activations.TopKActivation topK
+            ? topK.K
+            : Math.Clamp((int)Math.Round(c.Reconstruction.MeanL0), 1, c.Sae.LatentCount);
 }

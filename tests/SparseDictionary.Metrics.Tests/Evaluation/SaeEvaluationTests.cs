@@ -38,6 +38,8 @@ public class SaeEvaluationTests
             report[i, "gt_mmcs"].Should().Be(FeatureSimilarity.MeanMaxCosine(source.GroundTruthFeatures, saes[i].DecoderWeights));
             report[i, "gt_matched"].Should().Be(MatchedSimilarity.MatchedMeanCosine(source.GroundTruthFeatures, saes[i].DecoderWeights));
             report[i, "coverage@0.9"].Should().BeNull("no feature bank was given");
+            report[i, "inactivity_dev"].Should().Be(SparsityMetrics.InactivityDeviation([.. direct.FiringFrequencies], i == 0 ? 3 : 4));
+            report.FiringHistogram(i).Should().BeEquivalentTo(SparsityMetrics.FiringHistogram([.. direct.FiringFrequencies]));
         }
 
         report[0, "cross_mmcs"].Should().Be(FeatureSimilarity.MeanMaxCosine(saes[0].DecoderWeights, saes[1].DecoderWeights));
@@ -63,6 +65,8 @@ public class SaeEvaluationTests
         tiny.GetProperty("name").GetString().Should().Be("tiny");
         tiny.GetProperty("metrics").GetProperty("latents").GetDouble().Should().Be(24);
         tiny.GetProperty("metrics").GetProperty("gt_mmcs").ValueKind.Should().Be(JsonValueKind.Null);
+        var histogram = tiny.GetProperty("firing_histogram");
+        (histogram.GetProperty("counts").EnumerateArray().Sum(c => c.GetInt32()) + histogram.GetProperty("never_fired").GetInt32()).Should().Be(24, "every latent is counted once");
     }
 
     [Fact]
