@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using SparseDictionary.Kernels;
 using SparseDictionary.Modeling;
 using SparseDictionary.Regularization;
@@ -134,11 +135,7 @@ internal sealed class SaeTrainingState
         var biasGradient = Gradients.DecoderBiasArray;
         for (var r = 0; r < rows; r++)
         {
-            var g = OutputGradient.Row(r);
-            for (var c = 0; c < d; c++)
-            {
-                biasGradient[c] += g[c];
-            }
+            TensorPrimitives.Add(biasGradient, OutputGradient.Row(r), biasGradient);
         }
 
         SparseKernels.CodeGradients(Codes, Model.DecoderWeightsArray, d, OutputGradient, _codeGradients);
