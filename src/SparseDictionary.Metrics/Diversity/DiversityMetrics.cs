@@ -74,7 +74,7 @@ public static class DiversityMetrics
         }
 
         var d = directions.Columns;
-        var normalized = FeatureSimilarity.NormalizedRows(directions, nameof(directions));
+        var normalized = RowKernels.NormalizedCopy(directions, nameof(directions));
         var unique = 0;
         var chunk = Math.Min(ChunkRows, n);
         var scratch = ArrayPool<float>.Shared.Rent(chunk * n);

@@ -22,6 +22,31 @@ internal static class RowKernels
         });
     }
 
+    /// <summary>A copy of <paramref name="m"/> with every nonzero row scaled to unit norm (zero rows stay zero).</summary>
+    /// <exception cref="ArgumentException">A row holds a NaN or infinite entry, or its norm overflows; the message names the row and <paramref name="name"/>.</exception>
+    public static float[] NormalizedCopy(Tensors.Matrix m, string name)
+    {
+        var d = m.Columns;
+        var result = new float[m.Length];
+        var source = m.Span;
+        for (var r = 0; r < m.Rows; r++)
+        {
+            var row = source.Slice(r * d, d);
+            var norm = TensorPrimitives.Norm(row);
+            if (!float.IsFinite(norm))
+            {
+                throw new ArgumentException($"Row {r} holds a NaN or infinite entry (or its norm overflows); cosines need finite directions.", name);
+            }
+
+            if (norm > 0)
+            {
+                TensorPrimitives.Divide(row, norm, result.AsSpan(r * d, d));
+            }
+        }
+
+        return result;
+    }
+
     /// <summary>
     /// Removes from each gradient row its component along the matching (unit-norm) weight row:
     /// g_i &lt;- g_i - (g_i · w_i) w_i. With unit-norm decoder rows this is the tangent projection that keeps a

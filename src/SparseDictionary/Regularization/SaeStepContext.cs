@@ -26,7 +26,7 @@ public sealed class SaeStepContext
     /// <summary>The SAE being trained (its weights before this step's update).</summary>
     public SparseAutoencoder Model { get; }
 
-    /// <summary>The rows the encoder saw (the input batch, or its noised copy in denoising training).</summary>
+    /// <summary>The rows the encoder saw in this pass: the clean input batch (in denoising training the noised pass is separate and only adds its gradient).</summary>
     public Matrix EncoderInput { get; }
 
     /// <summary>The active codes of this step.</summary>
@@ -46,6 +46,16 @@ public sealed class SaeStepContext
 
     /// <summary>Number of dead latents (under the requested window) at the start of this step; 0 when none was requested.</summary>
     public int DeadLatentCount { get; internal set; }
+
+    /// <summary>This SAE's reconstruction loss on the clean batch, (1/B) Σ_b ||x_b - x_hat_b||² (unweighted).</summary>
+    public double ReconstructionLoss { get; internal set; }
+
+    /// <summary>
+    /// How many times the trainer has reinitialised this SAE in the current run (see
+    /// <see cref="Training.ReinitializationOptions"/>); a regularizer that caches anything about the weights must drop
+    /// it when this changes.
+    /// </summary>
+    public int ReinitializationCount { get; internal set; }
 
     /// <summary>Decodes codes through this SAE's decoder: destination[b] = Σ_j z_bj W_dec[i_bj] (+ b_dec when <paramref name="addDecoderBias"/>).</summary>
     /// <param name="codes">Codes over this SAE's latents, one row per batch row.</param>

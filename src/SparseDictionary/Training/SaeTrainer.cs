@@ -2,20 +2,27 @@ using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using SparseDictionary.Data;
 using SparseDictionary.Modeling;
+using SparseDictionary.Noise;
 using SparseDictionary.Regularization;
 using SparseDictionary.Tensors;
 
 namespace SparseDictionary.Training;
 
 /// <summary>
-/// Trains one or several sparse autoencoders on the same stream of batches with AdamW, a unit-norm decoder and any
-/// number of <see cref="IRegularizer"/> terms.
+/// Trains one or several sparse autoencoders on the same stream of batches with AdamW, a unit-norm decoder, any
+/// number of <see cref="IRegularizer"/> terms (AuxK, Mutual Feature Regularization), optional denoising training
+/// (<see cref="INoiser"/>) and optional conditional reinitialisation (<see cref="ReinitializationOptions"/>).
 /// </summary>
 /// <remarks>
 /// <para>One step, for each SAE: encoder product fused with the activation (only the active latents are kept),
 /// sparse decode, loss L = (1/B) Σ_b ||x_b - x_hat_b||² plus the regularizer terms, sparse backward (only active
 /// latents are touched), removal of each decoder-row gradient's component along its row, AdamW, decoder rows
 /// renormalised to unit norm, firing statistics updated.</para>
+/// <para>Denoising training (seed 000, as DESIGN.md reads the poster): with a noiser, the batch x is also noised into
+/// a separate buffer (the source's rows are not copied or changed) and each SAE's loss becomes
+/// ||x - x_hat||² + beta · ||x - x_hat_noised||² (means over rows), where x_hat_noised decodes the codes of the noised
+/// input and beta is <see cref="SaeTrainerOptions.DenoisingWeight"/>. Firing statistics, AuxK and the reported FVU
+/// come from the clean pass.</para>
 /// <para>Runs are deterministic: the same SAEs, source, options and regularizers give bit-identical weights on the
 /// same machine, whatever the thread scheduling.</para>
 /// <para>A trainer holds only its configuration; it can run any number of trainings, one after another or at once on
@@ -26,13 +33,15 @@ public sealed class SaeTrainer
     private readonly SaeTrainerOptions _options;
     private readonly IRegularizer[] _regularizers;
     private readonly DeadLatentSelection? _deadSelection;
+    private readonly INoiser? _noiser;
 
     /// <summary>Creates a trainer.</summary>
     /// <param name="options">The options; copied and validated.</param>
     /// <param name="regularizers">Extra loss terms, e.g. <see cref="AuxKRegularizer"/>; null for none.</param>
+    /// <param name="noiser">The input noise of denoising training, e.g. <see cref="DropoutNoiser"/>; null (default) for plain training.</param>
     /// <exception cref="OptionsValidationException">An option is invalid; the message names it and its value.</exception>
     /// <exception cref="ArgumentException">Two regularizers ask for different dead-latent selections.</exception>
-    public SaeTrainer(SaeTrainerOptions options, IEnumerable<IRegularizer>? regularizers = null)
+    public SaeTrainer(SaeTrainerOptions options, IEnumerable<IRegularizer>? regularizers = null, INoiser? noiser = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var copy = options.Clone();
@@ -43,6 +52,7 @@ public sealed class SaeTrainer
         }
 
         _options = copy;
+        _noiser = noiser;
         _regularizers = regularizers?.ToArray() ?? [];
         foreach (var regularizer in _regularizers)
         {
@@ -67,8 +77,9 @@ public sealed class SaeTrainer
     /// <summary>Creates a trainer from options bound through Microsoft.Extensions.Options.</summary>
     /// <param name="options">The options accessor.</param>
     /// <param name="regularizers">Extra loss terms; null for none.</param>
-    public SaeTrainer(IOptions<SaeTrainerOptions> options, IEnumerable<IRegularizer>? regularizers = null)
-        : this((options ?? throw new ArgumentNullException(nameof(options))).Value, regularizers)
+    /// <param name="noiser">The input noise of denoising training; null for plain training.</param>
+    public SaeTrainer(IOptions<SaeTrainerOptions> options, IEnumerable<IRegularizer>? regularizers = null, INoiser? noiser = null)
+        : this((options ?? throw new ArgumentNullException(nameof(options))).Value, regularizers, noiser)
     {
     }
 
@@ -77,6 +88,9 @@ public sealed class SaeTrainer
 
     /// <summary>The regularizers, in the order they are applied.</summary>
     public IReadOnlyList<IRegularizer> Regularizers => _regularizers;
+
+    /// <summary>The input noise of denoising training, or null.</summary>
+    public INoiser? Noiser => _noiser;
 
     /// <summary>Trains one SAE.</summary>
     /// <param name="sae">The SAE; trained in place.</param>
@@ -110,7 +124,7 @@ public sealed class SaeTrainer
 
         var options = _options;
         var batchSize = options.BatchSize;
-        var run = new TrainingRun(saes, options, _regularizers, _deadSelection, batchSize);
+        var run = new TrainingRun(saes, options, _regularizers, _deadSelection, _noiser, batchSize);
         var batch = new Matrix(batchSize, source.Dimension);
         source.Reset();
         var stopwatch = Stopwatch.StartNew();
@@ -142,14 +156,14 @@ public sealed class SaeTrainer
 
             var (loss, learningRate, regularizerLosses) = run.Step(batch);
             var isLast = run.StepsDone == run.TotalSteps;
-            if (isLast || (progress is not null && run.StepsDone % options.ProgressIntervalSteps == 0))
+            if (isLast || (progress is not null && (run.StepsDone % options.ProgressIntervalSteps == 0 || run.HasUnreportedReinitializations)))
             {
                 last = run.Report(stopwatch.Elapsed, learningRate, loss, regularizerLosses);
                 progress?.Report(last);
             }
         }
 
-        return new TrainingResult(run.StepsDone, run.Tokens, stopwatch.Elapsed, cancelled, exhausted, last);
+        return new TrainingResult(run.StepsDone, run.Tokens, stopwatch.Elapsed, cancelled, exhausted, last, [.. run.Reinitializations]);
     }
 
     /// <summary>
@@ -159,7 +173,7 @@ public sealed class SaeTrainer
     /// </summary>
     internal (double Loss, IReadOnlyList<SaeGradients> Gradients) ComputeGradients(IReadOnlyList<SparseAutoencoder> saes, Matrix batch, long[][]? tokensSinceFired = null)
     {
-        var run = new TrainingRun(saes, _options, _regularizers, _deadSelection, batch.Rows);
+        var run = new TrainingRun(saes, _options, _regularizers, _deadSelection, _noiser, batch.Rows);
         if (tokensSinceFired is not null)
         {
             for (var i = 0; i < run.States.Length; i++)
@@ -173,7 +187,7 @@ public sealed class SaeTrainer
     }
 
     /// <summary>Starts a run for benchmarks and tools that drive steps themselves.</summary>
-    internal TrainingRun StartRun(IReadOnlyList<SparseAutoencoder> saes, int batchRows) => new(saes, _options, _regularizers, _deadSelection, batchRows);
+    internal TrainingRun StartRun(IReadOnlyList<SparseAutoencoder> saes, int batchRows) => new(saes, _options, _regularizers, _deadSelection, _noiser, batchRows);
 
     private static void ValidateModels(IReadOnlyList<SparseAutoencoder> saes, IActivationSource source)
     {

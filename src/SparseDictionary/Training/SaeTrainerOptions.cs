@@ -44,10 +44,27 @@ public sealed class SaeTrainerOptions
     /// <summary>Progress is reported every this many steps, and after the last step. Default 10.</summary>
     public int ProgressIntervalSteps { get; set; } = 10;
 
+    /// <summary>
+    /// beta: weight of the denoising term when the trainer has an <see cref="Noise.INoiser"/>, finite and &gt;= 0.
+    /// The loss per SAE is ||x - x_hat||² + beta · ||x - x_hat_noised||² (seed 000 as DESIGN.md reads it). Default 1.
+    /// </summary>
+    public float DenoisingWeight { get; set; } = 1f;
+
+    /// <summary>Conditional reinitialisation of SAEs whose latents fire unevenly early in training (seed 001); null (default) for none.</summary>
+    public ReinitializationOptions? Reinitialization { get; set; }
+
+    /// <summary>Seed of the trainer's own random draws (the weights of reinitialised SAEs). Default 0.</summary>
+    public int Seed { get; set; }
+
     /// <summary>Number of steps the options give: floor(TotalTokens / BatchSize).</summary>
     public long Steps => BatchSize > 0 ? TotalTokens / BatchSize : 0;
 
     /// <summary>A copy of these options.</summary>
     /// <returns>The copy.</returns>
-    public SaeTrainerOptions Clone() => (SaeTrainerOptions)MemberwiseClone();
+    public SaeTrainerOptions Clone()
+    {
+        var copy = (SaeTrainerOptions)MemberwiseClone();
+        copy.Reinitialization = Reinitialization?.Clone();
+        return copy;
+    }
 }

@@ -31,6 +31,14 @@ public sealed class SaeTrainerOptionsValidator : IValidateOptions<SaeTrainerOpti
         Require(Enum.IsDefined(options.DecoderBiasInitialization), nameof(options.DecoderBiasInitialization), options.DecoderBiasInitialization, "None, Mean or GeometricMedian");
         Require(options.DeadLatentWindowTokens >= 1, nameof(options.DeadLatentWindowTokens), options.DeadLatentWindowTokens, "at least 1");
         Require(options.ProgressIntervalSteps >= 1, nameof(options.ProgressIntervalSteps), options.ProgressIntervalSteps, "at least 1");
+        Require(float.IsFinite(options.DenoisingWeight) && options.DenoisingWeight >= 0, nameof(options.DenoisingWeight), options.DenoisingWeight, "finite and >= 0");
+        if (options.Reinitialization is { } reinitialization)
+        {
+            Require(reinitialization.Steps >= 1, "Reinitialization.Steps", reinitialization.Steps, "at least 1");
+            Require(Enum.IsDefined(reinitialization.Measure), "Reinitialization.Measure", reinitialization.Measure, "Linear or Cubed");
+            Require(double.IsFinite(reinitialization.Threshold) && reinitialization.Threshold >= 0, "Reinitialization.Threshold", reinitialization.Threshold, "finite and >= 0");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using SparseDictionary.Kernels;
 using SparseDictionary.Modeling;
 using SparseDictionary.Regularization;
@@ -12,22 +11,17 @@ namespace SparseDictionary.Training;
 /// </summary>
 internal sealed class SaeTrainingState
 {
-    private readonly float[] _activePreActivations;
-    private readonly float[] _codeGradients;
     private readonly float[][] _firstMoments;
     private readonly float[][] _secondMoments;
+    private long _optimizerSteps;
 
-    public SaeTrainingState(SparseAutoencoder model, int batchSize, DeadLatentSelection? deadSelection)
+    public SaeTrainingState(SparseAutoencoder model, int batchSize, DeadLatentSelection? deadSelection, bool denoising)
     {
         Model = model;
         var d = model.InputDimension;
         var h = model.LatentCount;
-        Codes = new SparseCodes(batchSize, h, model.Capacity);
-        _activePreActivations = new float[batchSize * model.Capacity];
-        _codeGradients = new float[batchSize * model.Capacity];
-        Centered = new Matrix(batchSize, d);
-        Reconstruction = new Matrix(batchSize, d);
-        OutputGradient = new Matrix(batchSize, d);
+        Clean = new ReconstructionPass(model, batchSize);
+        Noised = denoising ? new ReconstructionPass(model, batchSize) : null;
         Gradients = new SaeGradients(h, d);
         DeadSelection = deadSelection;
         if (deadSelection is { } selection)
@@ -43,13 +37,13 @@ internal sealed class SaeTrainingState
 
     public SparseAutoencoder Model { get; }
 
-    public SparseCodes Codes { get; }
+    /// <summary>The pass on the clean batch: its codes drive the firing statistics, AuxK and the progress figures.</summary>
+    public ReconstructionPass Clean { get; }
 
-    public Matrix Centered { get; }
+    /// <summary>In denoising training, the pass whose encoder sees the noised batch (target: the clean batch); null otherwise.</summary>
+    public ReconstructionPass? Noised { get; }
 
-    public Matrix Reconstruction { get; }
-
-    public Matrix OutputGradient { get; }
+    public SparseCodes Codes => Clean.Codes;
 
     public SaeGradients Gradients { get; }
 
@@ -60,24 +54,28 @@ internal sealed class SaeTrainingState
     /// <summary>Per latent: tokens since it last fired (reset to 0 in a step where it fires).</summary>
     public long[] TokensSinceFired { get; }
 
-    /// <summary>Per latent: rows of the current step in which it fired.</summary>
+    /// <summary>Per latent: rows of the current step in which it fired (clean pass).</summary>
     public long[] StepFiringCounts { get; }
 
-    /// <summary>Figures of the last forward pass.</summary>
-    public double ReconstructionLoss { get; private set; }
+    /// <summary>How many times this SAE was reinitialised in the run.</summary>
+    public int ReinitializationCount { get; private set; }
 
-    /// <summary>Figures of the last forward pass.</summary>
-    public double FractionOfVarianceUnexplained { get; private set; }
+    /// <summary>Figures of the last forward pass: (1/B) Σ ||x - x_hat||² on the clean batch.</summary>
+    public double ReconstructionLoss => Clean.Loss;
+
+    /// <summary>Figures of the last forward pass: (1/B) Σ ||x - x_hat_noised||² (unweighted), or null without denoising.</summary>
+    public double? DenoisingLoss => Noised?.Loss;
+
+    /// <summary>Figures of the last forward pass (clean batch).</summary>
+    public double FractionOfVarianceUnexplained => Clean.FractionOfVarianceUnexplained;
 
     /// <summary>
-    /// Forward pass and the reconstruction term's gradient, L_rec = (1/B) Σ_b ||x_b - x_hat_b||², into the cleared
-    /// accumulators. <paramref name="encoderInput"/> is what the encoder sees; <paramref name="target"/> what it must
-    /// reconstruct, with <paramref name="targetVariance"/> = Σ_b ||x_b - mean(x)||² (shared by all SAEs of a step).
+    /// Clears the accumulators and runs the clean pass, L_rec = (1/B) Σ_b ||x_b - x_hat_b||², then, when
+    /// <paramref name="noised"/> is given, the denoising pass, weight · (1/B) Σ_b ||x_b - x_hat_noised,b||², adding both
+    /// gradients. <paramref name="targetVariance"/> = Σ_b ||x_b - mean(x)||² (shared by all SAEs of a step).
     /// </summary>
-    public SaeStepContext ForwardBackward(Matrix encoderInput, Matrix target, double targetVariance)
+    public SaeStepContext ForwardBackward(Matrix clean, Matrix? noised, double targetVariance, float denoisingWeight)
     {
-        var rows = target.Rows;
-        var d = Model.InputDimension;
         DeadLatentRequest? request = null;
         var deadCount = 0;
         if (DeadSelection is { } selection && DeadCodes is not null)
@@ -90,86 +88,39 @@ internal sealed class SaeTrainingState
             }
             else
             {
-                for (var r = 0; r < rows; r++)
+                for (var r = 0; r < clean.Rows; r++)
                 {
                     DeadCodes.SetCount(r, 0);
                 }
             }
         }
 
-        EncoderPass.Run(Model, encoderInput, Codes, _activePreActivations, Centered, request);
-        SparseKernels.Decode(Codes, Model.DecoderWeightsArray, d, Model.DecoderBiasArray, Reconstruction);
-
-        // Loss, FVU and dL/dx_hat = (2/B)(x_hat - x), in double per row, summed in row order.
-        var rowErrors = new double[rows];
-        var scale = 2.0f / rows;
-        SparseKernels.ParallelRows(rows, (start, end) =>
-        {
-            for (var r = start; r < end; r++)
-            {
-                var x = target.Row(r);
-                var xHat = Reconstruction.Row(r);
-                var g = OutputGradient.Row(r);
-                var sum = 0.0;
-                for (var c = 0; c < d; c++)
-                {
-                    var diff = xHat[c] - x[c];
-                    sum += (double)diff * diff;
-                    g[c] = scale * diff;
-                }
-
-                rowErrors[r] = sum;
-            }
-        });
-
-        var totalError = 0.0;
-        foreach (var e in rowErrors)
-        {
-            totalError += e;
-        }
-
-        ReconstructionLoss = totalError / rows;
-        FractionOfVarianceUnexplained = targetVariance > 0 ? totalError / targetVariance : double.NaN;
-
         Gradients.Clear();
-        var biasGradient = Gradients.DecoderBiasArray;
-        for (var r = 0; r < rows; r++)
+        Array.Clear(StepFiringCounts);
+        Clean.Run(Model, clean, clean, targetVariance, 1f, Gradients, StepFiringCounts, request);
+        if (noised is not null)
         {
-            TensorPrimitives.Add(biasGradient, OutputGradient.Row(r), biasGradient);
+            Noised!.Run(Model, noised, clean, targetVariance, denoisingWeight, Gradients, default, null);
         }
 
-        SparseKernels.CodeGradients(Codes, Model.DecoderWeightsArray, d, OutputGradient, _codeGradients);
-        var capacity = Codes.Capacity;
-        SparseKernels.ParallelRows(rows, (start, end) =>
-        {
-            for (var r = start; r < end; r++)
-            {
-                var count = Codes.Count(r);
-                Model.Activation.Backward(
-                    _activePreActivations.AsSpan(r * capacity, count), Codes.Values(r), _codeGradients.AsSpan(r * capacity, count));
-            }
-        });
-
-        Array.Clear(StepFiringCounts);
-        SparseKernels.AccumulateWeightGradients(
-            Codes, _codeGradients, OutputGradient, Centered, Model.EncoderWeightsArray,
-            Gradients.DecoderWeightsArray, Gradients.EncoderWeightsArray, Gradients.EncoderBiasArray, Gradients.DecoderBiasArray, StepFiringCounts);
-
-        return new SaeStepContext(Model, encoderInput, Centered, Codes, Reconstruction, Gradients)
+        return new SaeStepContext(Model, clean, Clean.Centered, Clean.Codes, Clean.Reconstruction, Gradients)
         {
             DeadLatentCodes = DeadCodes,
             DeadLatentCount = deadCount,
+            ReconstructionLoss = Clean.Loss,
+            ReinitializationCount = ReinitializationCount,
         };
     }
 
     /// <summary>Projects the decoder gradient onto the rows' tangent space, applies AdamW, renormalises decoder rows, and updates firing statistics.</summary>
-    public void Update(long step, float learningRate, SaeTrainerOptions options, int batchRows)
+    public void Update(float learningRate, SaeTrainerOptions options, int batchRows)
     {
         var d = Model.InputDimension;
         var h = Model.LatentCount;
         var path = KernelPaths.Current;
         RowKernels.RemoveParallelComponent(Gradients.DecoderWeightsArray, Model.DecoderWeightsArray, h, d);
-        var weights = AdamWStep.ForStep(step + 1, learningRate, options.Beta1, options.Beta2, options.Epsilon, options.WeightDecay);
+        _optimizerSteps++;
+        var weights = AdamWStep.ForStep(_optimizerSteps, learningRate, options.Beta1, options.Beta2, options.Epsilon, options.WeightDecay);
         var biases = weights with { WeightDecay = 0 };
         AdamW.Update(Model.EncoderWeightsArray, Gradients.EncoderWeightsArray, _firstMoments[0], _secondMoments[0], weights, path);
         AdamW.Update(Model.EncoderBiasArray, Gradients.EncoderBiasArray, _firstMoments[1], _secondMoments[1], biases, path);
@@ -181,6 +132,36 @@ internal sealed class SaeTrainingState
         {
             TokensSinceFired[i] = StepFiringCounts[i] > 0 ? 0 : TokensSinceFired[i] + batchRows;
         }
+    }
+
+    /// <summary>The inactivity deviation of the last step's clean batch (expected frequency: the batch's mean firing frequency).</summary>
+    public double InactivityDeviationOfStep(int batchRows, InactivityMeasure measure) => InactivityDeviation.FromCounts(StepFiringCounts, batchRows, measure);
+
+    /// <summary>
+    /// Fresh tied weights from <paramref name="seed"/>, b_dec from <paramref name="batch"/> as <paramref name="decoderBias"/>
+    /// says (kept as it was for None), AdamW moments and step count and the firing history cleared.
+    /// </summary>
+    public void Reinitialize(int seed, Matrix batch, DecoderBiasInitialization decoderBias)
+    {
+        var previousBias = (float[])Model.DecoderBiasArray.Clone();
+        Model.InitializeWeights(seed);
+        if (decoderBias == DecoderBiasInitialization.None)
+        {
+            previousBias.CopyTo(Model.DecoderBiasArray, 0);
+        }
+        else
+        {
+            Model.InitializeDecoderBias(batch, decoderBias);
+        }
+
+        foreach (var moments in _firstMoments.Concat(_secondMoments))
+        {
+            Array.Clear(moments);
+        }
+
+        _optimizerSteps = 0;
+        Array.Clear(TokensSinceFired);
+        ReinitializationCount++;
     }
 
     /// <summary>Share of latents that have not fired for <paramref name="windowTokens"/> tokens (0 until that many tokens were seen).</summary>

@@ -9,6 +9,7 @@ namespace SparseDictionary.Training;
 /// <param name="Loss">Total loss of the step: the reconstruction losses of all SAEs plus all regularizer terms.</param>
 /// <param name="RegularizerLosses">Each regularizer's term for the step, by name.</param>
 /// <param name="Saes">Per-SAE figures, in the order the SAEs were given.</param>
+/// <param name="Reinitializations">The reinitialisations since the previous report (empty when none); a step that reinitialises an SAE is always reported.</param>
 public sealed record TrainingProgress(
     long Step,
     long TotalSteps,
@@ -17,4 +18,5 @@ public sealed record TrainingProgress(
     float LearningRate,
     double Loss,
     IReadOnlyDictionary<string, double> RegularizerLosses,
-    IReadOnlyList<SaeStepStatistics> Saes);
+    IReadOnlyList<SaeStepStatistics> Saes,
+    IReadOnlyList<ReinitializationEvent> Reinitializations);

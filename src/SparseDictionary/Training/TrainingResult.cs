@@ -7,4 +7,5 @@ namespace SparseDictionary.Training;
 /// <param name="Cancelled">True when the cancellation token stopped the run before its budget; the SAEs hold the weights of the last completed step.</param>
 /// <param name="SourceExhausted">True when the source ran out of rows before the budget (only whole batches are trained on).</param>
 /// <param name="LastProgress">The figures of the last completed step, or null if no step ran.</param>
-public sealed record TrainingResult(long Steps, long Tokens, TimeSpan Elapsed, bool Cancelled, bool SourceExhausted, TrainingProgress? LastProgress);
+/// <param name="Reinitializations">Every reinitialisation of the run, in order (empty without <see cref="SaeTrainerOptions.Reinitialization"/>).</param>
+public sealed record TrainingResult(long Steps, long Tokens, TimeSpan Elapsed, bool Cancelled, bool SourceExhausted, TrainingProgress? LastProgress, IReadOnlyList<ReinitializationEvent> Reinitializations);

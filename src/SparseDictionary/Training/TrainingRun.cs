@@ -1,24 +1,37 @@
 using SparseDictionary.Modeling;
+using SparseDictionary.Noise;
+using SparseDictionary.Randomness;
 using SparseDictionary.Regularization;
 using SparseDictionary.Tensors;
 
 namespace SparseDictionary.Training;
 
 /// <summary>
-/// The state of one training run over a fixed set of SAEs: per-SAE buffers and optimizer state, the step counter and
-/// tokens seen. <see cref="SaeTrainer"/> drives it; benchmarks time <see cref="Step"/> directly.
+/// The state of one training run over a fixed set of SAEs: per-SAE buffers and optimizer state, the noised-batch
+/// buffer, the step counter, tokens seen and reinitialisations. <see cref="SaeTrainer"/> drives it; benchmarks time
+/// <see cref="Step"/> directly.
 /// </summary>
 internal sealed class TrainingRun
 {
     private readonly SaeTrainerOptions _options;
     private readonly IRegularizer[] _regularizers;
+    private readonly INoiser? _noiser;
+    private readonly Matrix? _noisedBatch;
     private readonly SaeTrainingState[] _states;
+    private readonly List<ReinitializationEvent> _reinitializations = [];
+    private int _reported;
 
-    public TrainingRun(IReadOnlyList<SparseAutoencoder> saes, SaeTrainerOptions options, IRegularizer[] regularizers, DeadLatentSelection? deadSelection, int batchRows)
+    public TrainingRun(IReadOnlyList<SparseAutoencoder> saes, SaeTrainerOptions options, IRegularizer[] regularizers, DeadLatentSelection? deadSelection, INoiser? noiser, int batchRows)
     {
         _options = options;
         _regularizers = regularizers;
-        _states = saes.Select(sae => new SaeTrainingState(sae, batchRows, deadSelection)).ToArray();
+        _noiser = noiser;
+        if (noiser is not null)
+        {
+            _noisedBatch = new Matrix(batchRows, saes[0].InputDimension);
+        }
+
+        _states = saes.Select(sae => new SaeTrainingState(sae, batchRows, deadSelection, denoising: noiser is not null)).ToArray();
         TotalSteps = options.Steps;
         foreach (var regularizer in regularizers)
         {
@@ -35,10 +48,19 @@ internal sealed class TrainingRun
     /// <summary>Tokens trained on.</summary>
     public long Tokens { get; private set; }
 
+    /// <summary>Every reinitialisation so far, in order.</summary>
+    public IReadOnlyList<ReinitializationEvent> Reinitializations => _reinitializations;
+
+    /// <summary>Whether reinitialisations happened since the last <see cref="Report"/>.</summary>
+    public bool HasUnreportedReinitializations => _reported < _reinitializations.Count;
+
     internal SaeTrainingState[] States => _states;
 
-    /// <summary>One step on a validated batch: forward, loss, backward, regularizers, update. Returns the step's figures.</summary>
-    /// <exception cref="InvalidOperationException">The loss is not finite; nothing was updated.</exception>
+    /// <summary>
+    /// One step on a validated batch: noise, forward, loss, backward, regularizers, update, then the reinitialisation
+    /// check. Returns the step's figures.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The loss is not finite, or the noiser produced a non-finite value; nothing was updated.</exception>
     public (double Loss, float LearningRate, Dictionary<string, double> RegularizerLosses) Step(Matrix batch)
     {
         var learningRate = LearningRateSchedule.At(StepsDone, TotalSteps, _options);
@@ -51,7 +73,12 @@ internal sealed class TrainingRun
 
         foreach (var state in _states)
         {
-            state.Update(StepsDone, learningRate, _options, batch.Rows);
+            state.Update(learningRate, _options, batch.Rows);
+        }
+
+        if (_options.Reinitialization is { } reinitialization && StepsDone < reinitialization.Steps)
+        {
+            Reinitialize(batch, reinitialization);
         }
 
         StepsDone++;
@@ -62,13 +89,27 @@ internal sealed class TrainingRun
     /// <summary>Forward and backward into the gradient accumulators, without updating anything.</summary>
     public (double Loss, Dictionary<string, double> RegularizerLosses) ForwardBackward(Matrix batch)
     {
+        Matrix? noised = null;
+        if (_noiser is not null)
+        {
+            noised = _noisedBatch!;
+            _noiser.Apply(batch, noised, StepsDone);
+            var position = FiniteCheck.FirstNonFinite(noised.Span);
+            if (position >= 0)
+            {
+                throw new InvalidOperationException(
+                    $"The noiser {_noiser.Name} produced {noised.Span[position]} at row {position / noised.Columns}, column {position % noised.Columns} of step {StepsDone}; noised inputs must be finite. The SAEs keep the weights of the previous step.");
+            }
+        }
+
         var contexts = new SaeStepContext[_states.Length];
         var loss = 0.0;
         var variance = SaeTrainingState.TotalVariance(batch);
         for (var i = 0; i < _states.Length; i++)
         {
-            contexts[i] = _states[i].ForwardBackward(batch, batch, variance);
-            loss += _states[i].ReconstructionLoss;
+            var state = _states[i];
+            contexts[i] = state.ForwardBackward(batch, noised, variance, _options.DenoisingWeight);
+            loss += state.ReconstructionLoss + (_options.DenoisingWeight * (state.DenoisingLoss ?? 0));
         }
 
         var regularizerLosses = new Dictionary<string, double>();
@@ -86,15 +127,38 @@ internal sealed class TrainingRun
         return (loss, regularizerLosses);
     }
 
-    /// <summary>The figures of the last step for a progress report.</summary>
+    /// <summary>The figures of the last step for a progress report; marks the reinitialisations so far as reported.</summary>
     public TrainingProgress Report(TimeSpan elapsed, float learningRate, double loss, Dictionary<string, double> regularizerLosses)
     {
+        var rows = _states[0].Codes.Rows;
         var statistics = _states.Select(s => new SaeStepStatistics(
             s.ReconstructionLoss,
             s.FractionOfVarianceUnexplained,
             s.Codes.MeanActive,
-            s.DeadFraction(_options.DeadLatentWindowTokens, Tokens))).ToArray();
+            s.DeadFraction(_options.DeadLatentWindowTokens, Tokens),
+            s.InactivityDeviationOfStep(rows, InactivityMeasure.Linear),
+            s.DenoisingLoss,
+            s.ReinitializationCount)).ToArray();
+        var events = _reinitializations.Skip(_reported).ToArray();
+        _reported = _reinitializations.Count;
         var seconds = elapsed.TotalSeconds;
-        return new TrainingProgress(StepsDone, TotalSteps, Tokens, seconds > 0 ? Tokens / seconds : 0, learningRate, loss, regularizerLosses, statistics);
+        return new TrainingProgress(StepsDone, TotalSteps, Tokens, seconds > 0 ? Tokens / seconds : 0, learningRate, loss, regularizerLosses, statistics, events);
+    }
+
+    private void Reinitialize(Matrix batch, ReinitializationOptions reinitialization)
+    {
+        for (var i = 0; i < _states.Length; i++)
+        {
+            var state = _states[i];
+            var deviation = state.InactivityDeviationOfStep(batch.Rows, reinitialization.Measure);
+            if (deviation > reinitialization.Threshold)
+            {
+                // The seed depends only on the trainer's seed, the SAE's index and how often it was reinitialised.
+                var stream = DeterministicRandom.DeriveSeed((ulong)(uint)_options.Seed, 0x4E1417 + (ulong)i);
+                var seed = (int)(DeterministicRandom.DeriveSeed(stream, (ulong)state.ReinitializationCount) & int.MaxValue);
+                state.Reinitialize(seed, batch, _options.DecoderBiasInitialization);
+                _reinitializations.Add(new ReinitializationEvent(StepsDone, i, deviation, seed));
+            }
+        }
     }
 }

@@ -1,0 +1,28 @@
+namespace SparseDictionary.Regularization;
+
+/// <summary>Options of <see cref="MutualFeatureRegularizer"/>.</summary>
+public sealed class MutualFeatureOptions
+{
+    /// <summary>alpha: the weight of the penalty after warm-up, finite and &gt;= 0. Default 3 (seed 001's synthetic-data runs).</summary>
+    public float Coefficient { get; set; } = 3f;
+
+    /// <summary>
+    /// When true, <see cref="Coefficient"/> is ignored and alpha is set at the first step so that the un-warmed penalty
+    /// equals the initial reconstruction loss (the sum of the SAEs' reconstruction losses on the first batch), as
+    /// seed 001 does for its EEG and language-model runs. Default false.
+    /// </summary>
+    public bool CoefficientFromInitialLoss { get; set; }
+
+    /// <summary>W: steps of cosine warm-up, alpha_t = alpha · ½(1 + cos(π (W - t) / W)) for t &lt; W; 0 for none. Default 100 (seed 001).</summary>
+    public int WarmupSteps { get; set; } = 100;
+
+    /// <summary>
+    /// Steps between two matchings, at least 1. Default 1: the partners are searched again at every step (exact).
+    /// Larger values reuse each row's partner between refreshes (the penalty and its gradient are still computed from
+    /// the current weights, through those partners), which divides the O(h² d) search cost by the interval.
+    /// </summary>
+    public int RefreshInterval { get; set; } = 1;
+
+    /// <summary>How decoder rows are paired across SAEs; null (default) for <see cref="MaxCosineMatcher"/> (seed 001's formula).</summary>
+    public IFeatureMatcher? Matcher { get; set; }
+}

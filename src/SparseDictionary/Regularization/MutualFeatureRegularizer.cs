@@ -1,0 +1,296 @@
+using System.Numerics.Tensors;
+using SparseDictionary.Kernels;
+using SparseDictionary.Tensors;
+
+namespace SparseDictionary.Regularization;
+
+/// <summary>
+/// Mutual Feature Regularization's penalty (seed 001, "Enhancing Neural Network Interpretability with Feature-Aligned
+/// Sparse Autoencoders", section 3.3): several SAEs trained together on the same batches are pulled toward learning
+/// the same decoder directions.
+/// </summary>
+/// <remarks>
+/// <para>For N SAEs with decoder matrices W_1..W_N (rows = latents' directions):</para>
+/// <para>P = alpha_t / C(N, 2) · Σ_{i&lt;j} (1 - MMCS(W_i, W_j)),
+/// MMCS(W_i, W_j) = (1/|pairs|) Σ_{(a, b) matched} cos(W_i[a], W_j[b]),</para>
+/// <para>where the matcher (<see cref="MutualFeatureOptions.Matcher"/>) pairs each row a of W_i with a row b of W_j:
+/// the most similar one with <see cref="MaxCosineMatcher"/> (the paper's max, so MMCS is the mean max cosine
+/// similarity), or a one-to-one Hungarian matching (the authors' code; rows left without a partner do not count).
+/// alpha_t follows a cosine warm-up, alpha · ½(1 + cos(π (W - t) / W)) for t &lt; W.</para>
+/// <para>The gradient is exact for the chosen pairs (the matching is piecewise constant in the weights):
+/// ∂cos(a, b)/∂a = b / (|a| |b|) - cos(a, b) · a / |a|², and symmetrically for b. It is added to the decoder-weight
+/// accumulators of both SAEs of each pair; the trainer then removes its component along each unit-norm row.</para>
+/// <para>The SAEs must have the same input dimension; they may differ in latent count and activation. An instance
+/// keeps the matching between steps: give each concurrent training run its own instance.</para>
+/// </remarks>
+public sealed class MutualFeatureRegularizer : IRegularizer
+{
+    private readonly IFeatureMatcher _matcher;
+    private Pair[] _pairs = [];
+    private double? _calibratedCoefficient;
+
+    /// <summary>Creates the regularizer.</summary>
+    /// <param name="options">Coefficient, warm-up, refresh interval and matcher; null for the defaults.</param>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it and its value.</exception>
+    public MutualFeatureRegularizer(MutualFeatureOptions? options = null)
+    {
+        options ??= new MutualFeatureOptions();
+        if (!float.IsFinite(options.Coefficient) || options.Coefficient < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.Coefficient, $"MutualFeatureOptions.Coefficient must be finite and >= 0 but is {options.Coefficient}.");
+        }
+
+        if (options.WarmupSteps < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.WarmupSteps, $"MutualFeatureOptions.WarmupSteps must be >= 0 but is {options.WarmupSteps}.");
+        }
+
+        if (options.RefreshInterval < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.RefreshInterval, $"MutualFeatureOptions.RefreshInterval must be at least 1 but is {options.RefreshInterval}.");
+        }
+
+        Coefficient = options.Coefficient;
+        CoefficientFromInitialLoss = options.CoefficientFromInitialLoss;
+        WarmupSteps = options.WarmupSteps;
+        RefreshInterval = options.RefreshInterval;
+        _matcher = options.Matcher ?? MaxCosineMatcher.Instance;
+    }
+
+    /// <inheritdoc />
+    public string Name => "MFR";
+
+    /// <summary>alpha as configured (see <see cref="EffectiveCoefficient"/> for the one in use).</summary>
+    public float Coefficient { get; }
+
+    /// <summary>Whether alpha is set from the first step's reconstruction loss.</summary>
+    public bool CoefficientFromInitialLoss { get; }
+
+    /// <summary>W: steps of cosine warm-up.</summary>
+    public int WarmupSteps { get; }
+
+    /// <summary>Steps between two matchings (1: every step).</summary>
+    public int RefreshInterval { get; }
+
+    /// <summary>The matcher pairing rows across SAEs.</summary>
+    public IFeatureMatcher Matcher => _matcher;
+
+    /// <summary>alpha after warm-up: <see cref="Coefficient"/>, or the calibrated value once the first step ran with <see cref="CoefficientFromInitialLoss"/>.</summary>
+    public double EffectiveCoefficient => _calibratedCoefficient ?? Coefficient;
+
+    /// <summary>The un-weighted penalty of the last step, (1/C(N, 2)) Σ_{i&lt;j} (1 - MMCS(W_i, W_j)) (NaN before the first step).</summary>
+    public double LastUnweightedPenalty { get; private set; } = double.NaN;
+
+    /// <summary>The mean over pairs of SAEs of MMCS(W_i, W_j) at the last step (NaN before the first step).</summary>
+    public double LastMeanSimilarity => 1 - LastUnweightedPenalty;
+
+    /// <summary>Matchings computed so far in the current run (the expensive part; one per pair of SAEs per refresh).</summary>
+    public long Matchings { get; private set; }
+
+    /// <summary>The warm-up factor ½(1 + cos(π (W - t) / W)) for t &lt; W, else 1.</summary>
+    /// <param name="step">The 0-based step t.</param>
+    /// <returns>A factor in [0, 1]; 0 at t = 0 when W &gt; 0.</returns>
+    public double WarmupFactor(long step) => step >= WarmupSteps ? 1 : 0.5 * (1 + Math.Cos(Math.PI * (WarmupSteps - step) / WarmupSteps));
+
+    /// <inheritdoc />
+    public DeadLatentSelection? DeadLatentSelection => null;
+
+    /// <inheritdoc />
+    public void Reset()
+    {
+        _pairs = [];
+        _calibratedCoefficient = null;
+        LastUnweightedPenalty = double.NaN;
+        Matchings = 0;
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="InvalidOperationException">Fewer than two SAEs are being trained.</exception>
+    public double Apply(RegularizerContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var saes = context.Saes;
+        if (saes.Count < 2)
+        {
+            throw new InvalidOperationException($"Mutual Feature Regularization compares SAEs trained together; it needs at least 2 but the trainer has {saes.Count}.");
+        }
+
+        EnsurePairs(saes);
+        var pairCount = _pairs.Length;
+        var sumOfSimilarities = 0.0;
+        foreach (var pair in _pairs)
+        {
+            var first = saes[pair.First];
+            var second = saes[pair.Second];
+            if (NeedsRefresh(pair, context.Step, first, second))
+            {
+                _matcher.Match(first.Model.DecoderWeights, second.Model.DecoderWeights, pair.Partners, pair.MatchedCosines);
+                pair.RefreshedAtStep = context.Step;
+                pair.FirstGeneration = first.ReinitializationCount;
+                pair.SecondGeneration = second.ReinitializationCount;
+                Matchings++;
+            }
+
+            sumOfSimilarities += pair.Measure(first.Model.DecoderWeightsArray, second.Model.DecoderWeightsArray, first.Model.InputDimension);
+        }
+
+        var unweighted = (pairCount - sumOfSimilarities) / pairCount;
+        LastUnweightedPenalty = unweighted;
+        if (CoefficientFromInitialLoss && _calibratedCoefficient is null)
+        {
+            var reconstruction = saes.Sum(s => s.ReconstructionLoss);
+            _calibratedCoefficient = unweighted > 0 ? reconstruction / unweighted : Coefficient;
+        }
+
+        var alpha = EffectiveCoefficient * WarmupFactor(context.Step);
+        if (alpha == 0)
+        {
+            return 0;
+        }
+
+        // dP/dcos(a, b) = -alpha / (C(N, 2) · |pairs|) for every matched pair.
+        foreach (var pair in _pairs)
+        {
+            var first = saes[pair.First];
+            var second = saes[pair.Second];
+            pair.AddGradient(
+                (float)(-alpha / (pairCount * pair.MatchedCount)),
+                first.Model.DecoderWeightsArray, second.Model.DecoderWeightsArray, first.Model.InputDimension,
+                first.Gradients.DecoderWeightsArray, second.Gradients.DecoderWeightsArray);
+        }
+
+        return alpha * unweighted;
+    }
+
+    private bool NeedsRefresh(Pair pair, long step, SaeStepContext first, SaeStepContext second) =>
+        pair.RefreshedAtStep < 0
+        || step < pair.RefreshedAtStep
+        || step - pair.RefreshedAtStep >= RefreshInterval
+        || pair.FirstGeneration != first.ReinitializationCount
+        || pair.SecondGeneration != second.ReinitializationCount;
+
+    private void EnsurePairs(IReadOnlyList<SaeStepContext> saes)
+    {
+        var n = saes.Count;
+        var fits = _pairs.Length == n * (n - 1) / 2
+            && _pairs.All(p => p.Partners.Length == saes[p.First].Model.LatentCount && p.SecondLatents == saes[p.Second].Model.LatentCount);
+        if (fits)
+        {
+            return;
+        }
+
+        var pairs = new List<Pair>();
+        for (var i = 0; i < n; i++)
+        {
+            for (var j = i + 1; j < n; j++)
+            {
+                pairs.Add(new Pair(i, j, saes[i].Model.LatentCount, saes[j].Model.LatentCount));
+            }
+        }
+
+        _pairs = [.. pairs];
+    }
+
+    /// <summary>SAE i's rows matched into SAE j's (i &lt; j), and per-row cosines of the current step.</summary>
+    private sealed class Pair(int first, int second, int firstLatents, int secondLatents)
+    {
+        public int First { get; } = first;
+
+        public int Second { get; } = second;
+
+        public int SecondLatents { get; } = secondLatents;
+
+        public int[] Partners { get; } = new int[firstLatents];
+
+        /// <summary>The matcher's cosines (at matching time); the penalty uses <see cref="_cosines"/> of the current weights.</summary>
+        public float[] MatchedCosines { get; } = new float[firstLatents];
+
+        public long RefreshedAtStep { get; set; } = -1;
+
+        public int FirstGeneration { get; set; }
+
+        public int SecondGeneration { get; set; }
+
+        public int MatchedCount { get; private set; }
+
+        private readonly float[] _cosines = new float[firstLatents];
+        private readonly float[] _firstNorms = new float[firstLatents];
+        private readonly float[] _secondNorms = new float[secondLatents];
+
+        /// <summary>Σ over matched rows of cos(a, partner(a)) / (number matched), from the current weights; caches the norms and cosines for the gradient.</summary>
+        public double Measure(float[] firstWeights, float[] secondWeights, int d)
+        {
+            SparseKernels.ParallelRows(_secondNorms.Length, (start, end) =>
+            {
+                for (var b = start; b < end; b++)
+                {
+                    _secondNorms[b] = TensorPrimitives.Norm(secondWeights.AsSpan(b * d, d));
+                }
+            });
+            SparseKernels.ParallelRows(Partners.Length, (start, end) =>
+            {
+                for (var a = start; a < end; a++)
+                {
+                    var rowA = firstWeights.AsSpan(a * d, d);
+                    _firstNorms[a] = TensorPrimitives.Norm(rowA);
+                    var b = Partners[a];
+                    var denominator = _firstNorms[a] * (b < 0 ? 0 : _secondNorms[b]);
+                    _cosines[a] = denominator > 0 ? TensorPrimitives.Dot(rowA, secondWeights.AsSpan(b * d, d)) / denominator : 0;
+                }
+            });
+
+            var sum = 0.0;
+            var matched = 0;
+            for (var a = 0; a < Partners.Length; a++)
+            {
+                if (Partners[a] >= 0)
+                {
+                    sum += _cosines[a];
+                    matched++;
+                }
+            }
+
+            MatchedCount = matched;
+            return matched == 0 ? 0 : sum / matched;
+        }
+
+        /// <summary>
+        /// Adds scale · ∂cos(a, b)/∂a to row a of <paramref name="firstGradient"/> and scale · ∂cos(a, b)/∂b to row b of
+        /// <paramref name="secondGradient"/> for every matched pair (zero rows get nothing).
+        /// </summary>
+        public void AddGradient(float scale, float[] firstWeights, float[] secondWeights, int d, float[] firstGradient, float[] secondGradient)
+        {
+            // Rows of the first SAE are distinct: in parallel.
+            SparseKernels.ParallelRows(Partners.Length, (start, end) =>
+            {
+                for (var a = start; a < end; a++)
+                {
+                    var b = Partners[a];
+                    if (b < 0 || _firstNorms[a] == 0 || _secondNorms[b] == 0)
+                    {
+                        continue;
+                    }
+
+                    // scale · (b / (|a||b|) - cos · a / |a|²)
+                    var g = firstGradient.AsSpan(a * d, d);
+                    TensorPrimitives.MultiplyAdd(secondWeights.AsSpan(b * d, d), scale / (_firstNorms[a] * _secondNorms[b]), g, g);
+                    TensorPrimitives.MultiplyAdd(firstWeights.AsSpan(a * d, d), -scale * _cosines[a] / (_firstNorms[a] * _firstNorms[a]), g, g);
+                }
+            });
+
+            // Several rows of the first SAE may share a partner: in row order on one thread (deterministic).
+            for (var a = 0; a < Partners.Length; a++)
+            {
+                var b = Partners[a];
+                if (b < 0 || _firstNorms[a] == 0 || _secondNorms[b] == 0)
+                {
+                    continue;
+                }
+
+                var g = secondGradient.AsSpan(b * d, d);
+                TensorPrimitives.MultiplyAdd(firstWeights.AsSpan(a * d, d), scale / (_firstNorms[a] * _secondNorms[b]), g, g);
+                TensorPrimitives.MultiplyAdd(secondWeights.AsSpan(b * d, d), -scale * _cosines[a] / (_secondNorms[b] * _secondNorms[b]), g, g);
+            }
+        }
+    }
+}
