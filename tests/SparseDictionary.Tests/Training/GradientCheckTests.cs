@@ -1,5 +1,6 @@
 using SparseDictionary.Activations;
 using SparseDictionary.Modeling;
+using SparseDictionary.Noise;
 using SparseDictionary.Regularization;
 using SparseDictionary.Tensors;
 using SparseDictionary.Tests.Support;
@@ -62,6 +63,28 @@ public class GradientCheckTests
         CheckAll(sae, gradients[0], reference);
     }
 
+    [Theory]
+    [MemberData(nameof(Activations))]
+    public void LossWithDenoising_GradientMatchesFiniteDifferences(string activation)
+    {
+        // L = (1/B) Σ ||x - x_hat(x)||² + beta (1/B) Σ ||x - x_hat(x_noised)||², x_noised = dropout(x) of step 0.
+        const float beta = 0.7f;
+        var sae = MakeSae(Activation(activation));
+        var batch = TestData.GaussianMatrix(Rows, D, 44);
+        var noiser = new DropoutNoiser(0.3, seed: 2);
+        var options = Options();
+        options.DenoisingWeight = beta;
+        var trainer = new SaeTrainer(options, noiser: noiser);
+        var noised = new Matrix(Rows, D);
+        noiser.Apply(batch, noised, step: 0);
+        noised.Span.ToArray().Count(v => v == 0).Should().BeGreaterThan(0, "the check must see dropped entries");
+
+        var (loss, gradients) = trainer.ComputeGradients([sae], batch);
+        var reference = new ReferenceLoss(sae, batch, auxK: null, tokensSinceFired: null, noised, beta);
+        loss.Should().BeApproximately(reference.Evaluate(), 1e-4 * (1 + loss));
+        CheckAll(sae, gradients[0], reference);
+    }
+
     private static void CheckAll(SparseAutoencoder sae, SaeGradients gradients, ReferenceLoss reference)
     {
         Check("W_enc", sae.EncoderWeights.Span, gradients.EncoderWeights.Span, reference);
@@ -116,14 +139,23 @@ public class GradientCheckTests
         private readonly double[][]? _residual;
         private readonly double _residualVariance;
         private readonly AuxKRegularizer? _auxK;
+        private readonly double[][]? _xNoised;
+        private readonly int[][]? _noisedActive;
+        private readonly double _beta;
 
-        public ReferenceLoss(SparseAutoencoder sae, Matrix batch, AuxKRegularizer? auxK, long[]? tokensSinceFired)
+        public ReferenceLoss(SparseAutoencoder sae, Matrix batch, AuxKRegularizer? auxK, long[]? tokensSinceFired, Matrix? noised = null, double beta = 0)
         {
             _sae = sae;
             _auxK = auxK;
-            _x = Enumerable.Range(0, batch.Rows).Select(r => batch.Row(r).ToArray().Select(v => (double)v).ToArray()).ToArray();
-            var codes = sae.Encode(batch);
-            _active = Enumerable.Range(0, batch.Rows).Select(r => codes.Indices(r).ToArray()).ToArray();
+            _x = ToDoubleRows(batch);
+            _active = ActiveSets(sae, batch);
+            if (noised is not null)
+            {
+                _xNoised = ToDoubleRows(noised);
+                _noisedActive = ActiveSets(sae, noised);
+                _beta = beta;
+            }
+
             _deadActive = new int[batch.Rows][];
             if (auxK is not null)
             {
@@ -131,7 +163,7 @@ public class GradientCheckTests
                 var (wEnc, bEnc, _, bDec) = Parameters(null);
                 for (var r = 0; r < batch.Rows; r++)
                 {
-                    var pre = PreActivations(r, wEnc, bEnc, bDec);
+                    var pre = PreActivations(_x[r], wEnc, bEnc, bDec);
                     _deadActive[r] = dead.Where(i => pre[i] > 0).OrderByDescending(i => pre[i]).ThenBy(i => i).Take(auxK.KAux).ToArray();
                 }
 
@@ -166,7 +198,15 @@ public class GradientCheckTests
             return (Take("W_enc", _sae.EncoderWeights.Span), Take("b_enc", _sae.EncoderBias.Span), Take("W_dec", _sae.DecoderWeights.Span), Take("b_dec", _sae.DecoderBias.Span));
         }
 
-        private double[] PreActivations(int r, double[] wEnc, double[] bEnc, double[] bDec)
+        private static double[][] ToDoubleRows(Matrix m) => Enumerable.Range(0, m.Rows).Select(r => m.Row(r).ToArray().Select(v => (double)v).ToArray()).ToArray();
+
+        private static int[][] ActiveSets(SparseAutoencoder sae, Matrix input)
+        {
+            var codes = sae.Encode(input);
+            return Enumerable.Range(0, input.Rows).Select(r => codes.Indices(r).ToArray()).ToArray();
+        }
+
+        private static double[] PreActivations(double[] x, double[] wEnc, double[] bEnc, double[] bDec)
         {
             var pre = new double[H];
             for (var i = 0; i < H; i++)
@@ -174,7 +214,7 @@ public class GradientCheckTests
                 pre[i] = bEnc[i];
                 for (var c = 0; c < D; c++)
                 {
-                    pre[i] += wEnc[(i * D) + c] * (_x[r][c] - bDec[c]);
+                    pre[i] += wEnc[(i * D) + c] * (x[c] - bDec[c]);
                 }
             }
 
@@ -183,11 +223,11 @@ public class GradientCheckTests
 
         private double Code(double pre) => _sae.Activation is SoftplusTopKActivation ? Math.Log(1 + Math.Exp(pre)) : pre;
 
-        private double[] Reconstruction(int r, (double[] WEnc, double[] BEnc, double[] WDec, double[] BDec) p)
+        private double[] Reconstruction(double[] input, int[] active, (double[] WEnc, double[] BEnc, double[] WDec, double[] BDec) p)
         {
-            var pre = PreActivations(r, p.WEnc, p.BEnc, p.BDec);
+            var pre = PreActivations(input, p.WEnc, p.BEnc, p.BDec);
             var xHat = (double[])p.BDec.Clone();
-            foreach (var i in _active[r])
+            foreach (var i in active)
             {
                 var z = Code(pre[i]);
                 for (var c = 0; c < D; c++)
@@ -201,7 +241,7 @@ public class GradientCheckTests
 
         private double[] Residual(int r)
         {
-            var xHat = Reconstruction(r, Parameters(null));
+            var xHat = Reconstruction(_x[r], _active[r], Parameters(null));
             return Enumerable.Range(0, D).Select(c => _x[r][c] - xHat[c]).ToArray();
         }
 
@@ -210,7 +250,7 @@ public class GradientCheckTests
             var error = 0.0;
             for (var r = 0; r < _x.Length; r++)
             {
-                var pre = PreActivations(r, p.WEnc, p.BEnc, p.BDec);
+                var pre = PreActivations(_x[r], p.WEnc, p.BEnc, p.BDec);
                 var estimate = new double[D];
                 foreach (var i in _deadActive[r])
                 {
@@ -229,13 +269,19 @@ public class GradientCheckTests
         private double Loss((double[] WEnc, double[] BEnc, double[] WDec, double[] BDec) p)
         {
             var total = 0.0;
+            var denoising = 0.0;
             for (var r = 0; r < _x.Length; r++)
             {
-                var xHat = Reconstruction(r, p);
+                var xHat = Reconstruction(_x[r], _active[r], p);
                 total += Enumerable.Range(0, D).Sum(c => (xHat[c] - _x[r][c]) * (xHat[c] - _x[r][c]));
+                if (_xNoised is not null)
+                {
+                    var xHatNoised = Reconstruction(_xNoised[r], _noisedActive![r], p);
+                    denoising += Enumerable.Range(0, D).Sum(c => (xHatNoised[c] - _x[r][c]) * (xHatNoised[c] - _x[r][c]));
+                }
             }
 
-            total /= _x.Length;
+            total = (total + (_beta * denoising)) / _x.Length;
             return _auxK is null ? total : total + AuxTerm(p);
         }
     }

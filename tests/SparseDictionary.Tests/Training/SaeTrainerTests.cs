@@ -232,13 +232,4 @@ public class SaeTrainerTests
             sae.DecoderBias.Span[c].Should().BeApproximately((float)mean, 1e-5f, "one step at lr 1e-9 barely moves b_dec");
         }
     }
-
-    private sealed class ListProgress(List<TrainingProgress> reports, Action<TrainingProgress>? onReport = null) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value)
-        {
-            reports.Add(value);
-            onReport?.Invoke(value);
-        }
-    }
 }
