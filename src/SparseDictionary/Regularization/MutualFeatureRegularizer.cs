@@ -202,7 +202,7 @@ public sealed class MutualFeatureRegularizer : IRegularizer
 
         public int[] Partners { get; } = new int[firstLatents];
 
-        /// <summary>The matcher's cosines (at matching time); the penalty uses <see cref="_cosines"/> of the current weights.</summary>
+        /// <summary>The matcher's cosines at matching time (the penalty recomputes the cosines from the current weights at every step).</summary>
         public float[] MatchedCosines { get; } = new float[firstLatents];
 
         public long RefreshedAtStep { get; set; } = -1;
