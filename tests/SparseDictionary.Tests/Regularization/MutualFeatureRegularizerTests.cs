@@ -212,18 +212,8 @@ public class MutualFeatureRegularizerTests
         return sae;
     }
 
-    private static double Cosine(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
-    {
-        double dot = 0, na = 0, nb = 0;
-        for (var c = 0; c < a.Length; c++)
-        {
-            dot += (double)a[c] * b[c];
-            na += (double)a[c] * a[c];
-            nb += (double)b[c] * b[c];
-        }
-
-        return dot / Math.Sqrt(na * nb);
-    }
+    private static double Cosine(ReadOnlySpan<float> a, ReadOnlySpan<float> b) =>
+        ReferencePenalty.Cosine(a.ToArray().Select(v => (double)v).ToArray(), b.ToArray().Select(v => (double)v).ToArray());
 
     private static SyntheticFeatureSource SmallSource() => new(new SyntheticFeatureOptions { InputDimension = 64, FeatureCount = 128, GroupCount = 4, ActiveFeatures = 5, Seed = 1 });
 
@@ -285,7 +275,7 @@ public class MutualFeatureRegularizerTests
             return _alpha * sum / _pairs.Count;
         }
 
-        private static double Cosine(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
+        public static double Cosine(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
         {
             double dot = 0, na = 0, nb = 0;
             for (var c = 0; c < a.Length; c++)
