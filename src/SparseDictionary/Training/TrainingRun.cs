@@ -71,10 +71,7 @@ internal sealed class TrainingRun
                 $"Training diverged at step {StepsDone}: the loss is {loss} (regularizers: {string.Join(", ", regularizerLosses.Select(p => $"{p.Key} = {p.Value}"))}). The SAEs keep the weights of the previous step; try a lower LearningRate than {_options.LearningRate}.");
         }
 
-        foreach (var state in _states)
-        {
-            state.Update(learningRate, _options, batch.Rows);
-        }
+        ForEachSae(i => _states[i].Update(learningRate, _options, batch.Rows));
 
         if (_options.Reinitialization is { } reinitialization && StepsDone < reinitialization.Steps)
         {
@@ -102,13 +99,12 @@ internal sealed class TrainingRun
             }
         }
 
-        var contexts = new SaeStepContext[_states.Length];
-        var loss = 0.0;
         var variance = SaeTrainingState.TotalVariance(batch);
-        for (var i = 0; i < _states.Length; i++)
+        var contexts = new SaeStepContext[_states.Length];
+        ForEachSae(i => contexts[i] = _states[i].ForwardBackward(batch, noised, variance, _options.DenoisingWeight));
+        var loss = 0.0;
+        foreach (var state in _states)
         {
-            var state = _states[i];
-            contexts[i] = state.ForwardBackward(batch, noised, variance, _options.DenoisingWeight);
             loss += state.ReconstructionLoss + (_options.DenoisingWeight * (state.DenoisingLoss ?? 0));
         }
 
@@ -143,6 +139,30 @@ internal sealed class TrainingRun
         _reported = _reinitializations.Count;
         var seconds = elapsed.TotalSeconds;
         return new TrainingProgress(StepsDone, TotalSteps, Tokens, seconds > 0 ? Tokens / seconds : 0, learningRate, loss, regularizerLosses, statistics, events);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="action"/> for every SAE index, the SAEs concurrently when there are several (each SAE's
+    /// step touches only its own state, and its kernels give the same bits whichever threads run them).
+    /// </summary>
+    private void ForEachSae(Action<int> action)
+    {
+        if (_states.Length == 1)
+        {
+            action(0);
+        }
+        else
+        {
+            try
+            {
+                Parallel.For(0, _states.Length, action);
+            }
+            catch (AggregateException e) when (e.InnerExceptions.Count == 1)
+            {
+                // Surface a user part's exception (e.g. from a custom activation) as it was thrown.
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+            }
+        }
     }
 
     private void Reinitialize(Matrix batch, ReinitializationOptions reinitialization)
