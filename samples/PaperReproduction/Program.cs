@@ -29,7 +29,8 @@ var learningRateWarmup = new Option<int>("--lr-warmup") { Description = "Steps o
 var seeds = new Option<int>("--seeds") { Description = "Seeds (data, ground truth and initial weights differ per seed).", DefaultValueFactory = _ => 3 };
 var methods = new Option<string[]>("--methods") { Description = "Methods to compare.", DefaultValueFactory = _ => methodNames, AllowMultipleArgumentsPerToken = true };
 methods.AcceptOnlyFromAmong(methodNames);
-var alpha = new Option<float>("--alpha") { Description = "MFR coefficient alpha.", DefaultValueFactory = _ => 3f };
+var alpha = new Option<float>("--alpha") { Description = "MFR coefficient alpha, relative to a reconstruction loss averaged over the d entries (the authors' nn.MSELoss).", DefaultValueFactory = _ => 3f };
+var alphaUnscaled = new Option<bool>("--alpha-unscaled") { Description = "Pass alpha to the library as it is, relative to its loss summed over the d entries (a d times weaker penalty)." };
 var mfrWarmup = new Option<int>("--mfr-warmup") { Description = "Steps of the cosine warm-up of alpha (at most a quarter of the run is used).", DefaultValueFactory = _ => PaperWarmupSteps };
 var reinitSteps = new Option<int>("--reinit-steps") { Description = "Steps during which MFR runs check for reinitialisation (at most a quarter of the run is used).", DefaultValueFactory = _ => PaperWarmupSteps };
 var reinitThreshold = new Option<double>("--reinit-threshold") { Description = "Threshold on the linear inactivity deviation.", DefaultValueFactory = _ => 1.0 };
@@ -45,7 +46,7 @@ var coverageTau = new Option<double>("--coverage-tau") { Description = "Cosine a
 var command = new RootCommand("Compare baseline, MFR, denoising and MFR + denoising SAE training on the MFR paper's synthetic data.")
 {
     dimension, features, groups, active, decay, latents, k, tokens, full, batch, learningRate, learningRateWarmup, seeds, methods,
-    alpha, mfrWarmup, reinitSteps, reinitThreshold, matcher, dropout, beta, auxK, heldOutRows, uniqueTau, coverageTau,
+    alpha, alphaUnscaled, mfrWarmup, reinitSteps, reinitThreshold, matcher, dropout, beta, auxK, heldOutRows, uniqueTau, coverageTau,
 };
 
 command.SetAction((parse, cancellationToken) =>
@@ -58,9 +59,13 @@ command.SetAction((parse, cancellationToken) =>
     // The paper's 100-step alpha warm-up and reinitialisation window are 1% of its 10,000 steps; on a short run they
     // would cover all of it, so both are capped at a quarter of the run.
     var quarter = (int)Math.Max(1, Math.Min(int.MaxValue, steps / 4));
+
+    // The library's reconstruction loss sums the squared error over the d entries of a row; the authors' code averages
+    // it (nn.MSELoss). Adam is invariant to scaling the whole loss, so alpha * d here is their alpha.
+    var alphaScale = parse.GetValue(alphaUnscaled) ? 1 : parse.GetValue(dimension);
     var settings = new RunSettings(
         parse.GetValue(latents), parse.GetValue(k), budget, batchSize, parse.GetValue(learningRate), parse.GetValue(learningRateWarmup),
-        parse.GetValue(alpha), Math.Min(parse.GetValue(mfrWarmup), quarter), Math.Min(parse.GetValue(reinitSteps), quarter),
+        parse.GetValue(alpha) * alphaScale, Math.Min(parse.GetValue(mfrWarmup), quarter), Math.Min(parse.GetValue(reinitSteps), quarter),
         parse.GetValue(reinitThreshold), parse.GetValue(dropout), parse.GetValue(beta),
         parse.GetValue(matcher) == "hungarian" ? new HungarianFeatureMatcher() : MaxCosineMatcher.Instance,
         parse.GetValue(auxK), parse.GetValue(heldOutRows), parse.GetValue(uniqueTau), parse.GetValue(coverageTau));
@@ -80,7 +85,7 @@ command.SetAction((parse, cancellationToken) =>
     AnsiConsole.MarkupLine($"[bold]MFR paper, synthetic data[/]: d = {probe.Dimension}, {probe.FeatureCount} ground-truth features ({probe.UsedFeatureCount} used) in {probe.GroupCount} groups, {probe.ActiveFeatures} active per sample, lambda = {probe.Decay}.");
     AnsiConsole.MarkupLine($"{Experiment.SaeCount} TopK SAEs per run, {settings.Latents} latents, k = {settings.K}; AdamW lr {settings.LearningRate:G3} ({settings.LearningRateWarmupSteps}-step warm-up, linear decay over the last 20%){(settings.AuxK ? ", AuxK on" : string.Empty)}.");
     AnsiConsole.MarkupLine($"Budget: {steps:N0} steps x {batchSize:N0} = {steps * batchSize:N0} samples per run{(budget == PaperTokens ? " (the paper's)" : $" (the paper: {PaperTokens:N0})")}; {chosen.Length} methods x {seedCount} seeds = {chosen.Length * seedCount} runs.");
-    AnsiConsole.MarkupLine($"MFR: alpha = {settings.Alpha}, {settings.Matcher.Name} matching, cosine warm-up over {settings.MfrWarmupSteps} steps{Scaled(parse.GetValue(mfrWarmup), settings.MfrWarmupSteps)}; reinitialisation (linear deviation > {settings.ReinitializationThreshold}) checked in the first {settings.ReinitializationSteps} steps{Scaled(parse.GetValue(reinitSteps), settings.ReinitializationSteps)}.");
+    AnsiConsole.MarkupLine($"MFR: alpha = {parse.GetValue(alpha)}{(alphaScale == 1 ? " on the summed loss" : $" (x d = {settings.Alpha} on the library's loss summed over the d entries)")}, {settings.Matcher.Name} matching, cosine warm-up over {settings.MfrWarmupSteps} steps{Scaled(parse.GetValue(mfrWarmup), settings.MfrWarmupSteps)}; reinitialisation (linear deviation > {settings.ReinitializationThreshold}) checked in the first {settings.ReinitializationSteps} steps{Scaled(parse.GetValue(reinitSteps), settings.ReinitializationSteps)}.");
     AnsiConsole.MarkupLine($"Denoising: dropout p = {settings.DropoutRate} with inverted scaling, beta = {settings.Beta}. Baseline: the two SAEs do not interact (= training each alone).");
     AnsiConsole.MarkupLine($"Held-out FVU on {settings.HeldOutRows:N0} samples following the training stream; recovered: cos > 0.9; coverage: cos > {settings.CoverageTau}; unique: no other latent at cos > {settings.UniqueTau}.");
     AnsiConsole.WriteLine();
