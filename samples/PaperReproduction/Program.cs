@@ -21,10 +21,10 @@ var active = new Option<int>("--active") { Description = "Active features per sa
 var decay = new Option<double>("--decay") { Description = "Within-group decay lambda of the feature probabilities.", DefaultValueFactory = _ => 0.99 };
 var latents = new Option<int>("--latents") { Description = "Latents per SAE.", DefaultValueFactory = _ => 512 };
 var k = new Option<int>("--k") { Description = "TopK k.", DefaultValueFactory = _ => 36 };
-var tokens = new Option<long>("--tokens") { Description = "Training samples per run (each method and seed).", DefaultValueFactory = _ => 1_000_000 };
+var tokens = new Option<long>("--tokens") { Description = "Training samples per run (each method and seed).", DefaultValueFactory = _ => 500_000 };
 var full = new Option<bool>("--full") { Description = $"The paper's budget: {PaperTokens:N0} samples per run (overrides --tokens)." };
 var batch = new Option<int>("--batch") { Description = "Batch size.", DefaultValueFactory = _ => 10_000 };
-var learningRate = new Option<float>("--lr") { Description = "Peak AdamW learning rate (linear decay over the last 20% of the run).", DefaultValueFactory = _ => 4e-3f };
+var learningRate = new Option<float>("--lr") { Description = "Peak AdamW learning rate (linear decay over the last 20% of the run).", DefaultValueFactory = _ => 1e-2f };
 var learningRateWarmup = new Option<int>("--lr-warmup") { Description = "Steps of linear learning-rate warm-up.", DefaultValueFactory = _ => 5 };
 var seeds = new Option<int>("--seeds") { Description = "Seeds (data, ground truth and initial weights differ per seed).", DefaultValueFactory = _ => 3 };
 var methods = new Option<string[]>("--methods") { Description = "Methods to compare.", DefaultValueFactory = _ => methodNames, AllowMultipleArgumentsPerToken = true };
@@ -52,9 +52,20 @@ var command = new RootCommand("Compare baseline, MFR, denoising and MFR + denois
 command.SetAction((parse, cancellationToken) =>
 {
     var total = Stopwatch.StartNew();
+    if (Console.IsOutputRedirected)
+    {
+        // A file has no width: do not wrap the table at Spectre's default of 80 columns.
+        AnsiConsole.Profile.Width = 160;
+    }
+
     var budget = parse.GetValue(full) ? PaperTokens : parse.GetValue(tokens);
     var batchSize = parse.GetValue(batch);
     var steps = budget / batchSize;
+    if (parse.GetValue(seeds) < 1 || batchSize < 1 || steps < 1)
+    {
+        AnsiConsole.MarkupLine($"[red]Need at least one seed and one batch: --seeds {parse.GetValue(seeds)}, --batch {batchSize}, --tokens {budget}.[/]");
+        return Task.FromResult(2);
+    }
 
     // The paper's 100-step alpha warm-up and reinitialisation window are 1% of its 10,000 steps; on a short run they
     // would cover all of it, so both are capped at a quarter of the run.
@@ -88,6 +99,7 @@ command.SetAction((parse, cancellationToken) =>
     AnsiConsole.MarkupLine($"MFR: alpha = {parse.GetValue(alpha)}{(alphaScale == 1 ? " on the summed loss" : $" (x d = {settings.Alpha} on the library's loss summed over the d entries)")}, {settings.Matcher.Name} matching, cosine warm-up over {settings.MfrWarmupSteps} steps{Scaled(parse.GetValue(mfrWarmup), settings.MfrWarmupSteps)}; reinitialisation (linear deviation > {settings.ReinitializationThreshold}) checked in the first {settings.ReinitializationSteps} steps{Scaled(parse.GetValue(reinitSteps), settings.ReinitializationSteps)}.");
     AnsiConsole.MarkupLine($"Denoising: dropout p = {settings.DropoutRate} with inverted scaling, beta = {settings.Beta}. Baseline: the two SAEs do not interact (= training each alone).");
     AnsiConsole.MarkupLine($"Held-out FVU on {settings.HeldOutRows:N0} samples following the training stream; recovered: cos > 0.9; coverage: cos > {settings.CoverageTau}; unique: no other latent at cos > {settings.UniqueTau}.");
+    AnsiConsole.MarkupLine("Per run below: MFR matcher similarity = mean cosine of the pairs the MFR matcher formed (SAE 1's rows -> SAE 2) at the last step; cross-SAE MMCS = max-cosine MMCS averaged over both directions.");
     AnsiConsole.WriteLine();
 
     var results = chosen.ToDictionary(m => m, _ => new List<RunMeasures>());
@@ -106,7 +118,7 @@ command.SetAction((parse, cancellationToken) =>
 
             results[method].Add(run);
             var similarity = double.IsNaN(run.MfrSimilarity) ? "   -  " : $"{run.MfrSimilarity:F4}";
-            Console.WriteLine($"seed {seed}  {method.Name(),-14} {run.Seconds,6:F1} s  FVU last batch {run.LastBatchFvu:F4}, held-out {run.HeldOutFvu:F4}  MFR similarity {similarity}  cross-SAE MMCS {run.CrossSaeMmcs:F4}  MMCS truth {run.Mmcs:F4}  reinit {run.Reinitializations}");
+            Console.WriteLine($"seed {seed}  {method.Name(),-14} {run.Seconds,6:F1} s  FVU last batch {run.LastBatchFvu:F4}, held-out {run.HeldOutFvu:F4}  MFR matcher similarity {similarity}  cross-SAE MMCS {run.CrossSaeMmcs:F4}  MMCS truth {run.Mmcs:F4}  reinit {run.Reinitializations}");
         }
     }
 
