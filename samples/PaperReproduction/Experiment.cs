@@ -34,6 +34,7 @@ internal enum Method
 /// <param name="LearningRate">Peak AdamW learning rate.</param>
 /// <param name="LearningRateWarmupSteps">Steps of linear learning-rate warm-up.</param>
 /// <param name="Alpha">MFR coefficient alpha.</param>
+/// <param name="AlphaPerEntry">Whether alpha is read next to a per-entry mean squared error, as in the authors' code (the library then weighs the penalty alpha · d).</param>
 /// <param name="MfrWarmupSteps">Steps of the cosine warm-up of alpha (already scaled to the run).</param>
 /// <param name="ReinitializationSteps">Steps during which reinitialisation is checked (already scaled to the run).</param>
 /// <param name="ReinitializationThreshold">Threshold on the linear inactivity deviation.</param>
@@ -52,6 +53,7 @@ internal sealed record RunSettings(
     float LearningRate,
     int LearningRateWarmupSteps,
     float Alpha,
+    bool AlphaPerEntry,
     int MfrWarmupSteps,
     int ReinitializationSteps,
     double ReinitializationThreshold,
@@ -123,6 +125,7 @@ internal static class Experiment
             mfr = new MutualFeatureRegularizer(new MutualFeatureOptions
             {
                 Coefficient = settings.Alpha,
+                ScaleByInputDimension = settings.AlphaPerEntry,
                 WarmupSteps = settings.MfrWarmupSteps,
                 Matcher = settings.Matcher,
             });

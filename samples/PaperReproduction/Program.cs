@@ -30,7 +30,7 @@ var seeds = new Option<int>("--seeds") { Description = "Seeds (data, ground trut
 var methods = new Option<string[]>("--methods") { Description = "Methods to compare.", DefaultValueFactory = _ => methodNames, AllowMultipleArgumentsPerToken = true };
 methods.AcceptOnlyFromAmong(methodNames);
 var alpha = new Option<float>("--alpha") { Description = "MFR coefficient alpha, relative to a reconstruction loss averaged over the d entries (the authors' nn.MSELoss).", DefaultValueFactory = _ => 3f };
-var alphaUnscaled = new Option<bool>("--alpha-unscaled") { Description = "Pass alpha to the library as it is, relative to its loss summed over the d entries (a d times weaker penalty)." };
+var alphaUnscaled = new Option<bool>("--alpha-unscaled") { Description = "Weigh the penalty by alpha itself on the library's loss summed over the d entries (a d times weaker penalty than the authors')." };
 var mfrWarmup = new Option<int>("--mfr-warmup") { Description = "Steps of the cosine warm-up of alpha (at most a quarter of the run is used).", DefaultValueFactory = _ => PaperWarmupSteps };
 var reinitSteps = new Option<int>("--reinit-steps") { Description = "Steps during which MFR runs check for reinitialisation (at most a quarter of the run is used).", DefaultValueFactory = _ => PaperWarmupSteps };
 var reinitThreshold = new Option<double>("--reinit-threshold") { Description = "Threshold on the linear inactivity deviation.", DefaultValueFactory = _ => 1.0 };
@@ -71,12 +71,9 @@ command.SetAction((parse, cancellationToken) =>
     // would cover all of it, so both are capped at a quarter of the run.
     var quarter = (int)Math.Max(1, Math.Min(int.MaxValue, steps / 4));
 
-    // The library's reconstruction loss sums the squared error over the d entries of a row; the authors' code averages
-    // it (nn.MSELoss). Adam is invariant to scaling the whole loss, so alpha * d here is their alpha.
-    var alphaScale = parse.GetValue(alphaUnscaled) ? 1 : parse.GetValue(dimension);
     var settings = new RunSettings(
         parse.GetValue(latents), parse.GetValue(k), budget, batchSize, parse.GetValue(learningRate), parse.GetValue(learningRateWarmup),
-        parse.GetValue(alpha) * alphaScale, Math.Min(parse.GetValue(mfrWarmup), quarter), Math.Min(parse.GetValue(reinitSteps), quarter),
+        parse.GetValue(alpha), !parse.GetValue(alphaUnscaled), Math.Min(parse.GetValue(mfrWarmup), quarter), Math.Min(parse.GetValue(reinitSteps), quarter),
         parse.GetValue(reinitThreshold), parse.GetValue(dropout), parse.GetValue(beta),
         parse.GetValue(matcher) == "hungarian" ? new HungarianFeatureMatcher() : MaxCosineMatcher.Instance,
         parse.GetValue(auxK), parse.GetValue(heldOutRows), parse.GetValue(uniqueTau), parse.GetValue(coverageTau));
@@ -96,7 +93,7 @@ command.SetAction((parse, cancellationToken) =>
     AnsiConsole.MarkupLine($"[bold]MFR paper, synthetic data[/]: d = {probe.Dimension}, {probe.FeatureCount} ground-truth features ({probe.UsedFeatureCount} used) in {probe.GroupCount} groups, {probe.ActiveFeatures} active per sample, lambda = {probe.Decay}.");
     AnsiConsole.MarkupLine($"{Experiment.SaeCount} TopK SAEs per run, {settings.Latents} latents, k = {settings.K}; AdamW lr {settings.LearningRate:G3} ({settings.LearningRateWarmupSteps}-step warm-up, linear decay over the last 20%){(settings.AuxK ? ", AuxK on" : string.Empty)}.");
     AnsiConsole.MarkupLine($"Budget: {steps:N0} steps x {batchSize:N0} = {steps * batchSize:N0} samples per run{(budget == PaperTokens ? " (the paper's)" : $" (the paper: {PaperTokens:N0})")}; {chosen.Length} methods x {seedCount} seeds = {chosen.Length * seedCount} runs.");
-    AnsiConsole.MarkupLine($"MFR: alpha = {parse.GetValue(alpha)}{(alphaScale == 1 ? " on the summed loss" : $" (x d = {settings.Alpha} on the library's loss summed over the d entries)")}, {settings.Matcher.Name} matching, cosine warm-up over {settings.MfrWarmupSteps} steps{Scaled(parse.GetValue(mfrWarmup), settings.MfrWarmupSteps)}; reinitialisation (linear deviation > {settings.ReinitializationThreshold}) checked in the first {settings.ReinitializationSteps} steps{Scaled(parse.GetValue(reinitSteps), settings.ReinitializationSteps)}.");
+    AnsiConsole.MarkupLine($"MFR: alpha = {parse.GetValue(alpha)}{(settings.AlphaPerEntry ? $" next to a per-entry mean squared error as in the authors' code (x d = {settings.Alpha * probe.Dimension} on the library's loss summed over the d entries)" : " on the library's summed loss")}, {settings.Matcher.Name} matching, cosine warm-up over {settings.MfrWarmupSteps} steps{Scaled(parse.GetValue(mfrWarmup), settings.MfrWarmupSteps)}; reinitialisation (linear deviation > {settings.ReinitializationThreshold}) checked in the first {settings.ReinitializationSteps} steps{Scaled(parse.GetValue(reinitSteps), settings.ReinitializationSteps)}.");
     AnsiConsole.MarkupLine($"Denoising: dropout p = {settings.DropoutRate} with inverted scaling, beta = {settings.Beta}. Baseline: the two SAEs do not interact (= training each alone).");
     AnsiConsole.MarkupLine($"Held-out FVU on {settings.HeldOutRows:N0} samples following the training stream; recovered: cos > 0.9; coverage: cos > {settings.CoverageTau}; unique: no other latent at cos > {settings.UniqueTau}.");
     AnsiConsole.MarkupLine("Per run below: MFR matcher similarity = mean cosine of the pairs the MFR matcher formed (SAE 1's rows -> SAE 2) at the last step; cross-SAE MMCS = max-cosine MMCS averaged over both directions.");

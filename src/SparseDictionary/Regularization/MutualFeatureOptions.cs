@@ -3,8 +3,20 @@ namespace SparseDictionary.Regularization;
 /// <summary>Options of <see cref="MutualFeatureRegularizer"/>.</summary>
 public sealed class MutualFeatureOptions
 {
-    /// <summary>alpha: the weight of the penalty after warm-up, finite and &gt;= 0. Default 3 (seed 001's synthetic-data runs).</summary>
+    /// <summary>
+    /// alpha: the weight of the penalty after warm-up, finite and &gt;= 0, on the scale <see cref="ScaleByInputDimension"/>
+    /// says. Default 3 (seed 001's synthetic-data runs).
+    /// </summary>
     public float Coefficient { get; set; } = 3f;
+
+    /// <summary>
+    /// When true (default), <see cref="Coefficient"/> is read as in seed 001's code, next to a reconstruction loss
+    /// averaged over the d entries of each row (PyTorch's <c>nn.MSELoss</c>); the trainer's loss sums over the d
+    /// entries, so the penalty is weighted alpha · d (AdamW is invariant to scaling the whole loss, so the two runs
+    /// take the same steps). When false, the penalty is weighted by alpha itself. Ignored with
+    /// <see cref="CoefficientFromInitialLoss"/>.
+    /// </summary>
+    public bool ScaleByInputDimension { get; set; } = true;
 
     /// <summary>
     /// When true, <see cref="Coefficient"/> is ignored and alpha is set at the first step so that the un-warmed penalty

@@ -16,7 +16,9 @@ namespace SparseDictionary.Regularization;
 /// <para>where the matcher (<see cref="MutualFeatureOptions.Matcher"/>) pairs each row a of W_i with a row b of W_j:
 /// the most similar one with <see cref="MaxCosineMatcher"/> (the paper's max, so MMCS is the mean max cosine
 /// similarity), or a one-to-one Hungarian matching (the authors' code; rows left without a partner do not count).
-/// alpha_t follows a cosine warm-up, alpha · ½(1 + cos(π (W - t) / W)) for t &lt; W.</para>
+/// alpha_t follows a cosine warm-up, alpha · ½(1 + cos(π (W - t) / W)) for t &lt; W. By default alpha is read as in
+/// the authors' code, next to a per-entry mean squared error, and the penalty is weighted alpha · d on the trainer's
+/// loss, which sums over the d entries (<see cref="MutualFeatureOptions.ScaleByInputDimension"/>).</para>
 /// <para>The gradient is exact for the chosen pairs (the matching is piecewise constant in the weights):
 /// ∂cos(a, b)/∂a = b / (|a| |b|) - cos(a, b) · a / |a|², and symmetrically for b. It is added to the decoder-weight
 /// accumulators of both SAEs of each pair; the trainer then removes its component along each unit-norm row.</para>
@@ -28,6 +30,7 @@ public sealed class MutualFeatureRegularizer : IRegularizer
     private readonly IFeatureMatcher _matcher;
     private Pair[] _pairs = [];
     private double? _calibratedCoefficient;
+    private int _inputDimension;
 
     /// <summary>Creates the regularizer.</summary>
     /// <param name="options">Coefficient, warm-up, refresh interval and matcher; null for the defaults.</param>
@@ -51,6 +54,7 @@ public sealed class MutualFeatureRegularizer : IRegularizer
         }
 
         Coefficient = options.Coefficient;
+        ScaleByInputDimension = options.ScaleByInputDimension;
         CoefficientFromInitialLoss = options.CoefficientFromInitialLoss;
         WarmupSteps = options.WarmupSteps;
         RefreshInterval = options.RefreshInterval;
@@ -60,8 +64,11 @@ public sealed class MutualFeatureRegularizer : IRegularizer
     /// <inheritdoc />
     public string Name => "MFR";
 
-    /// <summary>alpha as configured (see <see cref="EffectiveCoefficient"/> for the one in use).</summary>
+    /// <summary>alpha as configured (see <see cref="EffectiveCoefficient"/> for the weight in use).</summary>
     public float Coefficient { get; }
+
+    /// <summary>Whether alpha is read next to a per-entry mean squared error (the penalty weighted alpha · d).</summary>
+    public bool ScaleByInputDimension { get; }
 
     /// <summary>Whether alpha is set from the first step's reconstruction loss.</summary>
     public bool CoefficientFromInitialLoss { get; }
@@ -75,8 +82,12 @@ public sealed class MutualFeatureRegularizer : IRegularizer
     /// <summary>The matcher pairing rows across SAEs.</summary>
     public IFeatureMatcher Matcher => _matcher;
 
-    /// <summary>alpha after warm-up: <see cref="Coefficient"/>, or the calibrated value once the first step ran with <see cref="CoefficientFromInitialLoss"/>.</summary>
-    public double EffectiveCoefficient => _calibratedCoefficient ?? Coefficient;
+    /// <summary>
+    /// The penalty's weight after warm-up on the trainer's loss: alpha · d (<see cref="ScaleByInputDimension"/>) or
+    /// alpha, or the calibrated value once the first step ran with <see cref="CoefficientFromInitialLoss"/>; NaN
+    /// before the first step when it depends on the SAEs.
+    /// </summary>
+    public double EffectiveCoefficient => _calibratedCoefficient ?? ConfiguredWeight;
 
     /// <summary>The un-weighted penalty of the last step, (1/C(N, 2)) Σ_{i&lt;j} (1 - MMCS(W_i, W_j)) (NaN before the first step).</summary>
     public double LastUnweightedPenalty { get; private set; } = double.NaN;
@@ -86,6 +97,9 @@ public sealed class MutualFeatureRegularizer : IRegularizer
 
     /// <summary>Matchings computed so far in the current run (the expensive part; one per pair of SAEs per refresh).</summary>
     public long Matchings { get; private set; }
+
+    /// <summary>alpha · d or alpha, as <see cref="ScaleByInputDimension"/> says (NaN before the first step when d is needed).</summary>
+    private double ConfiguredWeight => !ScaleByInputDimension ? Coefficient : _inputDimension > 0 ? Coefficient * (double)_inputDimension : double.NaN;
 
     /// <summary>The warm-up factor ½(1 + cos(π (W - t) / W)) for t &lt; W, else 1.</summary>
     /// <param name="step">The 0-based step t.</param>
@@ -100,6 +114,7 @@ public sealed class MutualFeatureRegularizer : IRegularizer
     {
         _pairs = [];
         _calibratedCoefficient = null;
+        _inputDimension = 0;
         LastUnweightedPenalty = double.NaN;
         Matchings = 0;
     }
@@ -116,6 +131,7 @@ public sealed class MutualFeatureRegularizer : IRegularizer
         }
 
         EnsurePairs(saes);
+        _inputDimension = saes[0].Model.InputDimension;
         var pairCount = _pairs.Length;
         var sumOfSimilarities = 0.0;
         foreach (var pair in _pairs)
@@ -139,7 +155,7 @@ public sealed class MutualFeatureRegularizer : IRegularizer
         if (CoefficientFromInitialLoss && _calibratedCoefficient is null)
         {
             var reconstruction = saes.Sum(s => s.ReconstructionLoss);
-            _calibratedCoefficient = unweighted > 0 ? reconstruction / unweighted : Coefficient;
+            _calibratedCoefficient = unweighted > 0 ? reconstruction / unweighted : ConfiguredWeight;
         }
 
         var alpha = EffectiveCoefficient * WarmupFactor(context.Step);

@@ -28,7 +28,7 @@ public class MutualFeatureRegularizerTests
         var second = new SparseAutoencoder(2, 2, new TopKActivation(1), seed: 2);
         new float[] { 1, 0, 0.8f, 0.6f }.CopyTo(first.DecoderWeights.Span);
         new float[] { 1, 0, 0, 1 }.CopyTo(second.DecoderWeights.Span);
-        var mfr = new MutualFeatureRegularizer(new MutualFeatureOptions { Coefficient = 3, WarmupSteps = 0, Matcher = Matcher(matcher) });
+        var mfr = new MutualFeatureRegularizer(new MutualFeatureOptions { Coefficient = 3, ScaleByInputDimension = false, WarmupSteps = 0, Matcher = Matcher(matcher) });
         var batch = TestData.GaussianMatrix(4, 2, 1);
 
         var (with, _) = Trainer(4, mfr).ComputeGradients([first, second], batch);
@@ -52,7 +52,7 @@ public class MutualFeatureRegularizerTests
         const float alpha = 1.3f;
         var saes = new[] { 5, 7, 4 }.Select((h, i) => RandomSae(h, 10 + i)).ToArray();
         var batch = TestData.GaussianMatrix(Rows, D, 7);
-        var mfr = new MutualFeatureRegularizer(new MutualFeatureOptions { Coefficient = alpha, WarmupSteps = 0, Matcher = Matcher(matcher) });
+        var mfr = new MutualFeatureRegularizer(new MutualFeatureOptions { Coefficient = alpha, ScaleByInputDimension = false, WarmupSteps = 0, Matcher = Matcher(matcher) });
         var (with, gradientsWith) = Trainer(Rows, mfr).ComputeGradients(saes, batch);
         var (without, gradientsWithout) = Trainer(Rows).ComputeGradients(saes, batch);
 
@@ -72,6 +72,26 @@ public class MutualFeatureRegularizerTests
                 analytic.Should().BeApproximately(fd, 2e-4 * (1 + Math.Abs(fd)), $"d P / d W_dec[{s}][{e}]");
             }
         }
+    }
+
+    [Fact]
+    public void DefaultScale_WeighsThePenaltyByAlphaTimesD()
+    {
+        // The hand case of Penalty_MatchesTheFormulaOnAHandCase (d = 2, max cosine: un-weighted penalty 0.1) with the
+        // default scale: alpha = 3 next to a per-entry mean squared error is 3 · d = 6 on the summed loss.
+        var first = new SparseAutoencoder(2, 2, new TopKActivation(1), seed: 1);
+        var second = new SparseAutoencoder(2, 2, new TopKActivation(1), seed: 2);
+        new float[] { 1, 0, 0.8f, 0.6f }.CopyTo(first.DecoderWeights.Span);
+        new float[] { 1, 0, 0, 1 }.CopyTo(second.DecoderWeights.Span);
+        var mfr = new MutualFeatureRegularizer(new MutualFeatureOptions { Coefficient = 3, WarmupSteps = 0 });
+        mfr.EffectiveCoefficient.Should().Be(double.NaN, "d is known once the SAEs are seen");
+        var batch = TestData.GaussianMatrix(4, 2, 1);
+
+        var (with, _) = Trainer(4, mfr).ComputeGradients([first, second], batch);
+        var (without, _) = Trainer(4).ComputeGradients([first, second], batch);
+
+        mfr.EffectiveCoefficient.Should().Be(6);
+        (with - without).Should().BeApproximately(6 * 0.1, 1e-5);
     }
 
     [Fact]
@@ -108,7 +128,7 @@ public class MutualFeatureRegularizerTests
         // (The reconstruction loss here sums over d = 64 inputs and is about 45 per row, so alpha = 30 is still a light
         // penalty next to it.)
         var (withoutMfr, _) = TrainPair(null);
-        var (withMfr, mfr) = TrainPair(new MutualFeatureOptions { Coefficient = 30, WarmupSteps = 10 });
+        var (withMfr, mfr) = TrainPair(new MutualFeatureOptions { Coefficient = 30, ScaleByInputDimension = false, WarmupSteps = 10 });
         var similarityWithout = FeatureSimilarity.MeanMaxCosine(withoutMfr[0].DecoderWeights, withoutMfr[1].DecoderWeights);
         var similarityWith = FeatureSimilarity.MeanMaxCosine(withMfr[0].DecoderWeights, withMfr[1].DecoderWeights);
 
@@ -122,8 +142,8 @@ public class MutualFeatureRegularizerTests
         // Reusing partners for 10 steps ends within 0.02 of the exact un-weighted penalty, at a tenth of the matchings.
         // Measured on this code: 0.2787 refreshed against 0.2736 exact (a difference of 0.005) after 40 steps, while
         // the penalty fell from about 0.67 (at step 5): the tolerance is 4x the measured gap and 5% of the decrease.
-        var (_, exact) = TrainPair(new MutualFeatureOptions { Coefficient = 30, WarmupSteps = 10 });
-        var (_, refreshed) = TrainPair(new MutualFeatureOptions { Coefficient = 30, WarmupSteps = 10, RefreshInterval = 10 });
+        var (_, exact) = TrainPair(new MutualFeatureOptions { Coefficient = 30, ScaleByInputDimension = false, WarmupSteps = 10 });
+        var (_, refreshed) = TrainPair(new MutualFeatureOptions { Coefficient = 30, ScaleByInputDimension = false, WarmupSteps = 10, RefreshInterval = 10 });
 
         refreshed!.Matchings.Should().Be(4);
         refreshed.LastUnweightedPenalty.Should().BeApproximately(exact!.LastUnweightedPenalty, 0.02);
