@@ -109,9 +109,8 @@ internal static class Experiment
     /// and on the held-out rows. Every method of a seed starts from the same initial weights (seeds 1000·seed + 1, + 2),
     /// so methods are compared pairwise on the same data and initialisation.
     /// </summary>
-    /// <param name="heldOut">The held-out rows of this seed; when null, read from <paramref name="source"/> right after
-    /// training (the rows that follow the training stream, so never trained on) and returned through the same reference.</param>
-    public static RunMeasures Run(Method method, int seed, SyntheticFeatureSource source, RunSettings settings, ref Matrix? heldOut, CancellationToken cancellationToken)
+    /// <param name="heldOut">The held-out rows of this seed (samples that follow the training budget, never trained on).</param>
+    public static RunMeasures Run(Method method, int seed, SyntheticFeatureSource source, RunSettings settings, Matrix heldOut, CancellationToken cancellationToken)
     {
         var stopwatch = Stopwatch.StartNew();
         var saes = Enumerable.Range(1, SaeCount)
@@ -152,16 +151,8 @@ internal static class Experiment
         var noiser = method.UsesDenoising() ? new DropoutNoiser(settings.DropoutRate, invertedScaling: true, seed: seed) : null;
         var result = new SaeTrainer(options, regularizers, noiser).Train(saes, source, progress: null, cancellationToken);
 
-        // The source now stands right after the last training row: what follows was never trained on.
-        if (heldOut is null && !result.Cancelled)
-        {
-            heldOut = new Matrix(settings.HeldOutRows, source.Dimension);
-            source.Read(heldOut);
-        }
-
         var truth = source.GroundTruthFeatures.SliceRows(0, source.UsedFeatureCount);
-        var evaluation = heldOut;
-        var perSae = saes.Select(sae => MeasureOne(sae, truth, evaluation, settings)).ToArray();
+        var perSae = saes.Select(sae => MeasureOne(sae, truth, heldOut, settings)).ToArray();
         var (first, second) = (saes[0].DecoderWeights, saes[1].DecoderWeights);
         var crossSae = 0.5 * (FeatureSimilarity.MeanMaxCosine(first, second) + FeatureSimilarity.MeanMaxCosine(second, first));
         var correlation = 0.5 * (Correlation(first, second, truth) + Correlation(second, first, truth));
@@ -185,25 +176,19 @@ internal static class Experiment
     }
 
     private static (double Mmcs, double Recovered, double Fvu, double Unique, double Coverage, double Rank, double Dead) MeasureOne(
-        SparseAutoencoder sae, Matrix truth, Matrix? heldOut, RunSettings settings)
+        SparseAutoencoder sae, Matrix truth, Matrix heldOut, RunSettings settings)
     {
         var decoder = sae.DecoderWeights;
         var recovery = FeatureSimilarity.MaxCosinePerRow(truth, decoder);
-        var (fvu, dead) = (double.NaN, double.NaN);
-        if (heldOut is not null)
-        {
-            var report = ReconstructionEvaluation.Evaluate(sae, new InMemoryActivationSource(heldOut, loop: false), batchSize: 4096);
-            (fvu, dead) = (report.FractionOfVarianceUnexplained, report.DeadLatentShare);
-        }
-
+        var report = ReconstructionEvaluation.Evaluate(sae, new InMemoryActivationSource(heldOut, loop: false), batchSize: 4096);
         return (
             recovery.Mean,
             recovery.ShareAbove(0.9),
-            fvu,
+            report.FractionOfVarianceUnexplained,
             DiversityMetrics.UniqueFeatureShare(decoder, settings.UniqueTau),
             DiversityMetrics.FeatureCoverage(truth, decoder, settings.CoverageTau),
             DiversityMetrics.EffectiveRank(decoder),
-            dead);
+            report.DeadLatentShare);
     }
 
     /// <summary>Pearson correlation of cross-SAE and ground-truth max cosines over <paramref name="decoder"/>'s rows; NaN when undefined.</summary>

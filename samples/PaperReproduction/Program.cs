@@ -39,7 +39,7 @@ matcher.AcceptOnlyFromAmong("max-cosine", "hungarian");
 var dropout = new Option<double>("--dropout") { Description = "Dropout rate of denoising (inverted scaling).", DefaultValueFactory = _ => 0.1 };
 var beta = new Option<float>("--beta") { Description = "Weight beta of the denoising term.", DefaultValueFactory = _ => 1f };
 var auxK = new Option<bool>("--auxk") { Description = "Add the AuxK dead-latent term to every method (not part of the paper's setup)." };
-var heldOutRows = new Option<int>("--heldout") { Description = "Held-out samples for FVU (read after the training stream, same ground truth).", DefaultValueFactory = _ => 20_000 };
+var heldOutRows = new Option<int>("--heldout") { Description = "Held-out samples for FVU (the samples after the training budget, same ground truth).", DefaultValueFactory = _ => 20_000 };
 var uniqueTau = new Option<double>("--unique-tau") { Description = "Cosine above which two latents of one SAE count as duplicates.", DefaultValueFactory = _ => 0.9 };
 var coverageTau = new Option<double>("--coverage-tau") { Description = "Cosine above which a ground-truth feature counts as covered.", DefaultValueFactory = _ => 0.7 };
 
@@ -102,11 +102,14 @@ command.SetAction((parse, cancellationToken) =>
     var results = chosen.ToDictionary(m => m, _ => new List<RunMeasures>());
     for (var seed = 0; seed < seedCount; seed++)
     {
-        var source = SourceFor(seed);
-        Matrix? heldOut = null;
+        // Held-out rows: the samples that follow the training budget (sample i depends only on the seed and i).
+        var heldOutSource = SourceFor(seed);
+        heldOutSource.Seek(steps * batchSize);
+        var heldOut = new Matrix(settings.HeldOutRows, heldOutSource.Dimension);
+        heldOutSource.Read(heldOut);
         foreach (var method in chosen)
         {
-            var run = Experiment.Run(method, seed, source, settings, ref heldOut, cancellationToken);
+            var run = Experiment.Run(method, seed, SourceFor(seed), settings, heldOut, cancellationToken);
             if (run.Cancelled)
             {
                 AnsiConsole.MarkupLine("[yellow]Cancelled.[/]");

@@ -148,6 +148,23 @@ public sealed class SyntheticFeatureSource : IActivationSource
     /// <inheritdoc />
     public void Reset() => _position = 0;
 
+    /// <summary>
+    /// Moves the stream to sample <paramref name="position"/>: the next read yields it. Sample i depends only on
+    /// (seed, i), so a second source with the same options can, for example, serve a held-out set that starts where
+    /// the training budget ends.
+    /// </summary>
+    /// <param name="position">A sample index, at least 0 and at most <see cref="Length"/> when the stream is bounded.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="position"/> is negative or past the end.</exception>
+    public void Seek(long position)
+    {
+        if (position < 0 || position > (Length ?? long.MaxValue))
+        {
+            throw new ArgumentOutOfRangeException(nameof(position), position, $"The position must be in [0, {Length?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unbounded"}] but is {position}.");
+        }
+
+        _position = position;
+    }
+
     private void GenerateSample(long index, Span<float> output, Span<int> chosen, Span<float> coefficients, Span<double> keys)
     {
         var random = new DeterministicRandom(DeterministicRandom.DeriveSeed(_sampleSeed, (ulong)index));

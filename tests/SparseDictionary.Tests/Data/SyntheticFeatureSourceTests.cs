@@ -95,6 +95,26 @@ public class SyntheticFeatureSourceTests
     }
 
     [Fact]
+    public void Seek_StartsTheStreamAtAnySample()
+    {
+        var options = new SyntheticFeatureOptions { InputDimension = 16, FeatureCount = 32, GroupCount = 4, ActiveFeatures = 3, Seed = 5, Length = 100 };
+        var whole = new Matrix(100, 16);
+        new SyntheticFeatureSource(options).Read(whole);
+
+        var source = new SyntheticFeatureSource(options);
+        source.Seek(70);
+        source.Position.Should().Be(70);
+        var tail = new Matrix(40, 16);
+        source.Read(tail).Should().Be(30, "the bounded stream ends at sample 100");
+        tail.SliceRows(0, 30).Span.ToArray().Should().Equal(whole.SliceRows(70, 30).Span.ToArray());
+
+        source.Seek(100);
+        source.Read(tail).Should().Be(0);
+        ((Action)(() => source.Seek(101))).Should().Throw<ArgumentOutOfRangeException>().WithMessage("*[0, 100]*101*");
+        ((Action)(() => source.Seek(-1))).Should().Throw<ArgumentOutOfRangeException>().WithMessage("*-1*");
+    }
+
+    [Fact]
     public void BoundedStream_EndsAtItsLength()
     {
         var source = new SyntheticFeatureSource(new SyntheticFeatureOptions { InputDimension = 8, FeatureCount = 16, GroupCount = 2, ActiveFeatures = 2, Length = 25 });
