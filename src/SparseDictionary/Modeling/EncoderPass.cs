@@ -31,25 +31,49 @@ internal static class EncoderPass
     public static void Run(SparseAutoencoder sae, Matrix input, SparseCodes codes, float[]? activePreActivations, Matrix? centered, DeadLatentRequest? dead)
     {
         var rows = input.Rows;
-        var blocks = (rows + RowBlock - 1) / RowBlock;
 
         // W_enc is packed into the GEMM's panel layout once per call and shared by every block.
         using var packed = Gemm.PackRight(true, sae.InputDimension, sae.LatentCount, sae.EncoderWeightsArray, sae.InputDimension);
-        if (blocks >= 2 * Environment.ProcessorCount)
+        var blocks = BlockCount(rows, Environment.ProcessorCount);
+        if (blocks > 1)
         {
             Parallel.For(0, blocks, block =>
             {
-                RunBlock(sae, packed, input, block * RowBlock, Math.Min(RowBlock, rows - (block * RowBlock)), codes, activePreActivations, centered, dead, gemmParallelism: 1);
+                var first = BlockStart(block, blocks, rows);
+                RunBlock(sae, packed, input, first, BlockStart(block + 1, blocks, rows) - first, codes, activePreActivations, centered, dead, gemmParallelism: 1);
             });
         }
         else
         {
-            for (var block = 0; block < blocks; block++)
+            for (var first = 0; first < rows; first += RowBlock)
             {
-                RunBlock(sae, packed, input, block * RowBlock, Math.Min(RowBlock, rows - (block * RowBlock)), codes, activePreActivations, centered, dead, gemmParallelism: -1);
+                RunBlock(sae, packed, input, first, Math.Min(RowBlock, rows - first), codes, activePreActivations, centered, dead, gemmParallelism: -1);
             }
         }
     }
+
+    /// <summary>
+    /// The number of row blocks run in parallel, one GEMM thread each: about rows / <see cref="RowBlock"/>, rounded to
+    /// a multiple of the core count so that every core gets the same number of rows (11 blocks of 96 rows on 2 cores
+    /// leave one core idle for the last block); 1 when there are too few rows for two blocks per core, in which case
+    /// the blocks run one after another, each GEMM on every core.
+    /// </summary>
+    internal static int BlockCount(int rows, int workers)
+    {
+        var blocks = (rows + RowBlock - 1) / RowBlock;
+        if (blocks < 2 * workers)
+        {
+            return 1;
+        }
+
+        // Round down (larger blocks stream the packed encoder fewer times) unless the blocks would grow past 1.5 x RowBlock.
+        var down = blocks / workers * workers;
+        return rows <= down * (RowBlock + (RowBlock / 2)) ? down : (blocks + workers - 1) / workers * workers;
+    }
+
+    /// <summary>The first row of block <paramref name="block"/> of <paramref name="blocks"/>: an even share of the rows, on a multiple of the GEMM micro-kernel's rows.</summary>
+    internal static int BlockStart(int block, int blocks, int rows) =>
+        block >= blocks ? rows : (int)((long)block * rows / blocks / Gemm.MR * Gemm.MR);
 
     private static void RunBlock(SparseAutoencoder sae, PackedRightOperand packedEncoder, Matrix input, int firstRow, int rowCount, SparseCodes codes, float[]? activePre, Matrix? centered, DeadLatentRequest? dead, int gemmParallelism)
     {
