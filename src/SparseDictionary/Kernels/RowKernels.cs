@@ -12,12 +12,7 @@ internal static class RowKernels
         {
             for (var r = start; r < end; r++)
             {
-                var row = weights.AsSpan(r * d, d);
-                var norm = TensorPrimitives.Norm(row);
-                if (norm > 0)
-                {
-                    TensorPrimitives.Multiply(row, 1 / norm, row);
-                }
+                NormalizeRow(weights.AsSpan(r * d, d));
             }
         });
     }
@@ -33,14 +28,28 @@ internal static class RowKernels
         {
             for (var r = start; r < end; r++)
             {
-                var g = gradient.AsSpan(r * d, d);
-                var w = weights.AsSpan(r * d, d);
-                var dot = TensorPrimitives.Dot(g, w);
-                if (dot != 0)
-                {
-                    TensorPrimitives.MultiplyAdd(w, -dot, g, g);
-                }
+                RemoveParallelComponent(gradient.AsSpan(r * d, d), weights.AsSpan(r * d, d));
             }
         });
+    }
+
+    /// <summary>Scales one nonzero row to unit Euclidean norm; a zero row stays zero.</summary>
+    public static void NormalizeRow(Span<float> row)
+    {
+        var norm = TensorPrimitives.Norm(row);
+        if (norm > 0)
+        {
+            TensorPrimitives.Multiply(row, 1 / norm, row);
+        }
+    }
+
+    /// <summary>g &lt;- g - (g · w) w for one gradient row and its (unit-norm) weight row.</summary>
+    public static void RemoveParallelComponent(Span<float> gradient, ReadOnlySpan<float> weights)
+    {
+        var dot = TensorPrimitives.Dot(gradient, weights);
+        if (dot != 0)
+        {
+            TensorPrimitives.MultiplyAdd(weights, -dot, gradient, gradient);
+        }
     }
 }
