@@ -54,4 +54,25 @@ public class EncoderPassTests
             codes.Values(r).ToArray().Should().Equal(single.Values(0).ToArray(), $"row {r}");
         }
     }
+
+    [Fact]
+    public void PackingIntoALentBuffer_GivesTheSameCodes()
+    {
+        const int rows = 500;
+        var sae = new SparseAutoencoder(40, 320, new TopKActivation(12), seed: 7);
+        TestData.Gaussian(320, 8, 0.3f).CopyTo(sae.EncoderBias.Span);
+        var x = TestData.GaussianMatrix(rows, 40, 9);
+        var expected = new SparseCodes(rows, 320, 12);
+        var expectedPre = new float[rows * 12];
+        EncoderPass.Run(sae, x, expected, expectedPre, null, null);
+
+        // The encoder gradient's size (latents x d, 320 being a multiple of 16), filled with garbage.
+        var lent = TestData.Gaussian(320 * 40, 10);
+        var codes = new SparseCodes(rows, 320, 12);
+        var pre = new float[rows * 12];
+        EncoderPass.Run(sae, x, codes, pre, new Matrix(rows, 40), null, lent);
+        codes.RawIndices.Should().Equal(expected.RawIndices);
+        codes.RawValues.Should().Equal(expected.RawValues);
+        pre.Should().Equal(expectedPre);
+    }
 }
