@@ -51,6 +51,72 @@ internal static class SparseKernels
         });
     }
 
+    /// <summary>
+    /// <see cref="Decode"/>, the reconstruction loss with its output gradient, and <see cref="CodeGradients"/> in one
+    /// pass over the rows, each row's reconstruction and gradient still in cache for the next stage. Per row b:
+    /// reconstruction[b] = bias + Σ_j values[b,j] · W[indices[b,j]];
+    /// outputGradient[b,c] = scale · (reconstruction[b,c] - target[b,c]);
+    /// rowErrors[b] = Σ_c (reconstruction[b,c] - target[b,c])², each difference rounded to float, squared and summed in
+    /// double in column order; codeGradients[b,j] = W[indices[b,j]] · outputGradient[b].
+    /// </summary>
+    /// <remarks>Bit-identical to <see cref="Decode"/>, then the per-row loss loop, then <see cref="CodeGradients"/>: each row
+    /// goes through the same operations in the same order.</remarks>
+    public static void DecodeWithLossAndCodeGradients(
+        SparseCodes codes,
+        float[] weights,
+        int dimension,
+        ReadOnlyMemory<float> bias,
+        Matrix target,
+        float scale,
+        Matrix reconstruction,
+        Matrix outputGradient,
+        double[] rowErrors,
+        float[] codeGradients)
+    {
+        var capacity = codes.Capacity;
+        ParallelRows(codes.Rows, (start, end) =>
+        {
+            var w = weights.AsSpan();
+            var b = bias.Span;
+            for (var r = start; r < end; r++)
+            {
+                var row = reconstruction.Row(r);
+                if (b.IsEmpty)
+                {
+                    row.Clear();
+                }
+                else
+                {
+                    b.CopyTo(row);
+                }
+
+                var indices = codes.Indices(r);
+                var values = codes.Values(r);
+                for (var j = 0; j < indices.Length; j++)
+                {
+                    TensorPrimitives.MultiplyAdd(w.Slice(indices[j] * dimension, dimension), values[j], row, row);
+                }
+
+                var x = target.Row(r);
+                var g = outputGradient.Row(r);
+                var sum = 0.0;
+                for (var c = 0; c < dimension; c++)
+                {
+                    var diff = row[c] - x[c];
+                    sum += (double)diff * diff;
+                    g[c] = scale * diff;
+                }
+
+                rowErrors[r] = sum;
+                var dest = codeGradients.AsSpan(r * capacity, indices.Length);
+                for (var j = 0; j < indices.Length; j++)
+                {
+                    dest[j] = TensorPrimitives.Dot(w.Slice(indices[j] * dimension, dimension), g);
+                }
+            }
+        });
+    }
+
     /// <summary>codeGradients[b,j] = W[indices[b,j]] · outputGradient[b] for each active entry (row-blocked like <paramref name="codes"/>).</summary>
     public static void CodeGradients(SparseCodes codes, float[] weights, int dimension, Matrix outputGradient, float[] codeGradients)
     {

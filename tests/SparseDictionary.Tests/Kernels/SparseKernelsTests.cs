@@ -236,4 +236,50 @@ public class SparseKernelsTests
             decBias.Should().Equal(decBiasRef);
         }
     }
+
+    [Theory]
+    [MemberData(nameof(TestData.Paths), MemberType = typeof(TestData))]
+    public void DecodeWithLossAndCodeGradients_IsBitIdenticalToTheSeparatePasses(KernelPath path)
+    {
+        using var _ = KernelPaths.Force(path);
+        foreach (var d in TestData.AwkwardLengths.Where(n => n > 0 && (n < 20 || n % 2 == 1)).Append(768))
+        {
+            var (rows, latents, k) = (40 + (d % 7), 30, 5);
+            var codes = TestData.RandomCodes(rows, latents, k, d + 50);
+            var weights = TestData.Gaussian(latents * d, d + 51);
+            var bias = d % 3 == 0 ? Array.Empty<float>() : TestData.Gaussian(d, d + 52);
+            var target = TestData.GaussianMatrix(rows, d, d + 53);
+            var scale = 2f / rows;
+
+            var expectedReconstruction = new Matrix(rows, d);
+            var expectedGradient = new Matrix(rows, d);
+            var expectedErrors = new double[rows];
+            var expectedCodeGradients = new float[rows * k];
+            SparseKernels.Decode(codes, weights, d, bias, expectedReconstruction);
+            for (var r = 0; r < rows; r++)
+            {
+                var sum = 0.0;
+                for (var c = 0; c < d; c++)
+                {
+                    var diff = expectedReconstruction[r, c] - target[r, c];
+                    sum += (double)diff * diff;
+                    expectedGradient[r, c] = scale * diff;
+                }
+
+                expectedErrors[r] = sum;
+            }
+
+            SparseKernels.CodeGradients(codes, weights, d, expectedGradient, expectedCodeGradients);
+
+            var reconstruction = new Matrix(rows, d);
+            var gradient = new Matrix(rows, d);
+            var errors = new double[rows];
+            var codeGradients = new float[rows * k];
+            SparseKernels.DecodeWithLossAndCodeGradients(codes, weights, d, bias, target, scale, reconstruction, gradient, errors, codeGradients);
+            reconstruction.Span.ToArray().Should().Equal(expectedReconstruction.Span.ToArray(), $"d = {d}");
+            gradient.Span.ToArray().Should().Equal(expectedGradient.Span.ToArray(), $"d = {d}");
+            errors.Should().Equal(expectedErrors, $"d = {d}");
+            codeGradients.Should().Equal(expectedCodeGradients, $"d = {d}");
+        }
+    }
 }
