@@ -143,17 +143,20 @@ internal static unsafe class Gemm
     /// <param name="b">The stored B, row-major.</param>
     /// <param name="ldb">The row stride of the stored B (at least its column count).</param>
     /// <param name="maxDegreeOfParallelism">-1 to use all cores, 1 to pack on the calling thread only, or a thread cap.</param>
+    /// <param name="destination">A buffer to pack into (its contents are overwritten) when it holds the packed operand
+    /// (k x n rounded up to whole micro-panels; 64-byte aligned only if it has room for that too), so no buffer is
+    /// rented; <see langword="null"/> or too short: a pooled buffer.</param>
     /// <returns>The packed operand; dispose it to return its pooled buffer.</returns>
     /// <exception cref="ArgumentOutOfRangeException">A dimension is negative, the stride is too small, or <paramref name="maxDegreeOfParallelism"/> is 0 or below -1.</exception>
     /// <exception cref="ArgumentException"><paramref name="b"/> is too short.</exception>
-    internal static PackedRightOperand PackRight(bool transposeB, int k, int n, ReadOnlySpan<float> b, int ldb, int maxDegreeOfParallelism = -1)
+    internal static PackedRightOperand PackRight(bool transposeB, int k, int n, ReadOnlySpan<float> b, int ldb, int maxDegreeOfParallelism = -1, float[]? destination = null)
     {
         ValidateDimension(k, nameof(k));
         ValidateDimension(n, nameof(n));
         ValidateParallelism(maxDegreeOfParallelism);
         ValidateRight(transposeB, k, n, b, ldb);
 
-        var packed = new PackedRightOperand(k, n);
+        var packed = new PackedRightOperand(k, n, destination);
         if (k == 0 || n == 0)
         {
             return packed;
@@ -164,9 +167,16 @@ internal static unsafe class Gemm
         GemmWorkerTeam? team = threads > 1 ? GemmWorkerTeam.TryAcquire() : null;
         try
         {
-            fixed (float* pb = b, raw = packed.GetBuffer())
+            float[] buffer = packed.GetBuffer();
+            fixed (float* pb = b, raw = buffer)
             {
                 float* data = Align(raw);
+                if (data - raw + packed.Length > buffer.Length)
+                {
+                    // A lent buffer without room to align: pack at its start.
+                    data = raw;
+                }
+
                 packed.Offset = (int)(data - raw);
                 var problem = new GemmProblem
                 {

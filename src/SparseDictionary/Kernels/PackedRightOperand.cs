@@ -10,18 +10,23 @@ namespace SparseDictionary.Kernels;
 /// Layout: for each depth block of <see cref="Gemm.DepthBlock"/>'s blocking (start <c>p0</c>, depth <c>kc</c>), at
 /// offset <c>p0 * PaddedColumns</c>, the <c>PaddedColumns / NR</c> micro-panels of all columns, each <c>kc * NR</c>
 /// floats (see <see cref="GemmPacking"/>). Columns past <see cref="Columns"/> are zero. The buffer comes from
-/// <see cref="ArrayPool{T}.Shared"/> and goes back on <see cref="Dispose"/>; the operand must not be used afterwards
-/// nor disposed while a multiplication is using it.
+/// <see cref="ArrayPool{T}.Shared"/> and goes back on <see cref="Dispose"/>, or is lent by the caller (then it is
+/// only overwritten, never returned anywhere); the operand must not be used after <see cref="Dispose"/> nor disposed
+/// while a multiplication is using it.
 /// </remarks>
 internal sealed unsafe class PackedRightOperand : IDisposable
 {
-    /// <summary>The pooled buffer; <see langword="null"/> once disposed.</summary>
+    /// <summary>The buffer; <see langword="null"/> once disposed.</summary>
     private float[]? _buffer;
 
-    /// <summary>Creates an operand over a rented buffer the caller then fills.</summary>
+    /// <summary>Whether <see cref="_buffer"/> was rented from the shared pool (else lent by the caller).</summary>
+    private readonly bool _pooled;
+
+    /// <summary>Creates an operand over a buffer the caller then fills: <paramref name="lent"/> when it holds at least <see cref="Length"/> floats, else a rented one.</summary>
     /// <param name="depth">Rows of op(B) (k).</param>
     /// <param name="columns">Columns of op(B) (n).</param>
-    internal PackedRightOperand(int depth, int columns)
+    /// <param name="lent">A buffer to pack into instead of renting one (its contents are overwritten), or <see langword="null"/>.</param>
+    internal PackedRightOperand(int depth, int columns, float[]? lent = null)
     {
         Depth = depth;
         Columns = columns;
@@ -32,7 +37,15 @@ internal sealed unsafe class PackedRightOperand : IDisposable
             throw new ArgumentOutOfRangeException(nameof(columns), columns, $"op(B) of {depth} x {columns} is too large to pack.");
         }
 
-        _buffer = ArrayPool<float>.Shared.Rent((int)Length + Gemm.AlignmentFloats);
+        if (lent is not null && lent.Length >= Length)
+        {
+            _buffer = lent;
+        }
+        else
+        {
+            _buffer = ArrayPool<float>.Shared.Rent((int)Length + Gemm.AlignmentFloats);
+            _pooled = true;
+        }
     }
 
     /// <summary>Rows of op(B): the k of the multiplications.</summary>
@@ -63,11 +76,11 @@ internal sealed unsafe class PackedRightOperand : IDisposable
         return _buffer;
     }
 
-    /// <summary>Returns the pooled buffer.</summary>
+    /// <summary>Returns a pooled buffer (a lent one is left to its owner).</summary>
     public void Dispose()
     {
         float[]? buffer = Interlocked.Exchange(ref _buffer, null);
-        if (buffer is not null)
+        if (buffer is not null && _pooled)
         {
             ArrayPool<float>.Shared.Return(buffer);
         }

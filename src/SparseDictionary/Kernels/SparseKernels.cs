@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -50,6 +51,72 @@ internal static class SparseKernels
         });
     }
 
+    /// <summary>
+    /// <see cref="Decode"/>, the reconstruction loss with its output gradient, and <see cref="CodeGradients"/> in one
+    /// pass over the rows, each row's reconstruction and gradient still in cache for the next stage. Per row b:
+    /// reconstruction[b] = bias + Σ_j values[b,j] · W[indices[b,j]];
+    /// outputGradient[b,c] = scale · (reconstruction[b,c] - target[b,c]);
+    /// rowErrors[b] = Σ_c (reconstruction[b,c] - target[b,c])², each difference rounded to float, squared and summed in
+    /// double in column order; codeGradients[b,j] = W[indices[b,j]] · outputGradient[b].
+    /// </summary>
+    /// <remarks>Bit-identical to <see cref="Decode"/>, then the per-row loss loop, then <see cref="CodeGradients"/>: each row
+    /// goes through the same operations in the same order.</remarks>
+    public static void DecodeWithLossAndCodeGradients(
+        SparseCodes codes,
+        float[] weights,
+        int dimension,
+        ReadOnlyMemory<float> bias,
+        Matrix target,
+        float scale,
+        Matrix reconstruction,
+        Matrix outputGradient,
+        double[] rowErrors,
+        float[] codeGradients)
+    {
+        var capacity = codes.Capacity;
+        ParallelRows(codes.Rows, (start, end) =>
+        {
+            var w = weights.AsSpan();
+            var b = bias.Span;
+            for (var r = start; r < end; r++)
+            {
+                var row = reconstruction.Row(r);
+                if (b.IsEmpty)
+                {
+                    row.Clear();
+                }
+                else
+                {
+                    b.CopyTo(row);
+                }
+
+                var indices = codes.Indices(r);
+                var values = codes.Values(r);
+                for (var j = 0; j < indices.Length; j++)
+                {
+                    TensorPrimitives.MultiplyAdd(w.Slice(indices[j] * dimension, dimension), values[j], row, row);
+                }
+
+                var x = target.Row(r);
+                var g = outputGradient.Row(r);
+                var sum = 0.0;
+                for (var c = 0; c < dimension; c++)
+                {
+                    var diff = row[c] - x[c];
+                    sum += (double)diff * diff;
+                    g[c] = scale * diff;
+                }
+
+                rowErrors[r] = sum;
+                var dest = codeGradients.AsSpan(r * capacity, indices.Length);
+                for (var j = 0; j < indices.Length; j++)
+                {
+                    dest[j] = TensorPrimitives.Dot(w.Slice(indices[j] * dimension, dimension), g);
+                }
+            }
+        });
+    }
+
     /// <summary>codeGradients[b,j] = W[indices[b,j]] · outputGradient[b] for each active entry (row-blocked like <paramref name="codes"/>).</summary>
     public static void CodeGradients(SparseCodes codes, float[] weights, int dimension, Matrix outputGradient, float[] codeGradients)
     {
@@ -79,10 +146,12 @@ internal static class SparseKernels
     /// Also adds each latent's number of active entries to <paramref name="firingCounts"/> when it is not empty.
     /// </summary>
     /// <remarks>
-    /// The latents are split into fixed contiguous ranges, one task each. A task streams the batch rows in order and
-    /// applies only the entries of its own latents, so every gradient row is written by one thread, summed in row
-    /// order (bit-identical whatever the scheduling), while the rows of the output gradient and of the input are read
-    /// sequentially rather than gathered.
+    /// The active entries are grouped by (row tile, latent) with a stable counting sort (row order kept inside each
+    /// group; one tile unless latents have many entries each). Tasks own contiguous ranges of latents holding about
+    /// equal numbers of entries; each latent's two gradient rows are summed by one thread, tile after tile, in row
+    /// order (bit-identical whatever the scheduling), 32 columns at a time held in registers while the latent's entries
+    /// of the tile stream past, so a gradient row is loaded and stored once per tile instead of once per entry. Each column sees the same operations in the same order as a plain per-entry
+    /// y += a · x (fused multiply-add on <see cref="KernelPath.Avx2Fma"/>, except in the last d mod 8 columns).
     /// </remarks>
     public static void AccumulateWeightGradients(
         SparseCodes codes,
@@ -103,37 +172,120 @@ internal static class SparseKernels
         var indices = codes.RawIndices;
         var values = codes.RawValues;
         var path = KernelPaths.Current;
+        var rows = codes.Rows;
+        var entries = 0;
+        for (var b = 0; b < rows; b++)
+        {
+            entries += counts[b];
+        }
+
+        // Row tiles: when latents have many entries each (a small dictionary, a large batch), the batch is cut into
+        // tiles whose output-gradient and input rows (256 KB) stay in L2 while each latent's entries of the tile are applied;
+        // with few entries per latent one tile (the whole batch) is best.
+        var tileRows = Math.Max(Gemm.MR, 32768 / Math.Max(1, d));
+        var tiles = (int)Math.Clamp(Math.Min((rows + tileRows - 1L) / tileRows, entries / (4L * latents)), 1, int.MaxValue);
+        tileRows = (rows + tiles - 1) / tiles;
+        var keys = tiles * latents;
         var sums = ArrayPool<float>.Shared.Rent(latents);
-        var fired = ArrayPool<int>.Shared.Rent(latents);
+        var start = ArrayPool<int>.Shared.Rent(keys + 1);
+        var cursor = ArrayPool<int>.Shared.Rent(keys);
+        var entryRows = ArrayPool<int>.Shared.Rent(entries);
+        var entryValues = ArrayPool<float>.Shared.Rent(entries);
+        var entryPreGradients = ArrayPool<float>.Shared.Rent(entries);
         try
         {
-            Array.Clear(sums, 0, latents);
-            Array.Clear(fired, 0, latents);
-            var ranges = Math.Min(latents, Environment.ProcessorCount * 2);
+            // Counting sort of the entries by (tile, latent), stable: start[key] .. start[key + 1] are the entries of
+            // latent i in tile t (key = t * latents + i), in row order.
+            Array.Clear(cursor, 0, keys);
+            for (var b = 0; b < rows; b++)
+            {
+                var offset = b * capacity;
+                var tileOffset = b / tileRows * latents;
+                for (var e = offset; e < offset + counts[b]; e++)
+                {
+                    cursor[tileOffset + indices[e]]++;
+                }
+            }
+
+            var running = 0;
+            for (var key = 0; key < keys; key++)
+            {
+                start[key] = running;
+                running += cursor[key];
+                cursor[key] = start[key];
+            }
+
+            start[keys] = running;
+            for (var b = 0; b < rows; b++)
+            {
+                var offset = b * capacity;
+                var tileOffset = b / tileRows * latents;
+                for (var e = offset; e < offset + counts[b]; e++)
+                {
+                    var at = cursor[tileOffset + indices[e]]++;
+                    entryRows[at] = b;
+                    entryValues[at] = values[e];
+                    entryPreGradients[at] = preGradients[e];
+                }
+            }
+
+            // Per latent, its number of entries (over all tiles): the firing count.
+            var fired = cursor;
+            for (var i = 0; i < latents; i++)
+            {
+                var total = 0;
+                for (var t = 0; t < tiles; t++)
+                {
+                    var key = (t * latents) + i;
+                    total += start[key + 1] - start[key];
+                }
+
+                fired[i] = total;
+            }
+
+            // Ranges of latents with about equal numbers of entries, a few per core for balance.
+            var ranges = Math.Max(1, Math.Min(latents, Environment.ProcessorCount * 4));
+            var boundaries = new int[ranges + 1];
+            for (int r = 1, i = 0, below = 0; r < ranges; r++)
+            {
+                var goal = (long)r * entries / ranges;
+                while (i < latents && below < goal)
+                {
+                    below += fired[i++];
+                }
+
+                boundaries[r] = Math.Max(i, boundaries[r - 1]);
+            }
+
+            boundaries[ranges] = latents;
             Parallel.For(0, ranges, range =>
             {
-                var low = (int)((long)range * latents / ranges);
-                var high = (int)((long)(range + 1) * latents / ranges);
-                var outG = outputGradient.Span;
-                var input = encoderInput.Span;
-                for (var b = 0; b < codes.Rows; b++)
+                var outSpan = outputGradient.Span;
+                var inSpan = encoderInput.Span;
+                var low = boundaries[range];
+                var high = boundaries[range + 1];
+                Array.Clear(sums, low, high - low);
+                for (var t = 0; t < tiles; t++)
                 {
-                    var offset = b * capacity;
-                    var end = offset + counts[b];
-                    for (var e = offset; e < end; e++)
+                    for (var i = low; i < high; i++)
                     {
-                        var i = indices[e];
-                        if (i < low || i >= high)
+                        var first = start[(t * latents) + i];
+                        var end = start[(t * latents) + i + 1];
+                        if (first == end)
                         {
                             continue;
                         }
 
-                        var preGradient = preGradients[e];
-                        DualAxpy(
-                            values[e], outG.Slice(b * d, d), decoderGradient.AsSpan(i * d, d),
-                            preGradient, input.Slice(b * d, d), encoderGradient.AsSpan(i * d, d), path);
-                        sums[i] += preGradient;
-                        fired[i]++;
+                        AccumulateLatent(
+                            entryRows.AsSpan(first, end - first), entryValues.AsSpan(first, end - first), entryPreGradients.AsSpan(first, end - first),
+                            outSpan, inSpan, d, decoderGradient.AsSpan(i * d, d), encoderGradient.AsSpan(i * d, d), path);
+                        var sum = sums[i];
+                        for (var e = first; e < end; e++)
+                        {
+                            sum += entryPreGradients[e];
+                        }
+
+                        sums[i] = sum;
                     }
                 }
             });
@@ -141,7 +293,7 @@ internal static class SparseKernels
             var biasGrad = decoderBiasGradient.AsSpan(0, d);
             for (var i = 0; i < latents; i++)
             {
-                if (fired[i] == 0)
+                if (cursor[i] == 0)
                 {
                     continue;
                 }
@@ -149,7 +301,7 @@ internal static class SparseKernels
                 encoderBiasGradient[i] += sums[i];
                 if (!firingCounts.IsEmpty)
                 {
-                    firingCounts[i] += fired[i];
+                    firingCounts[i] += cursor[i];
                 }
 
                 if (sums[i] != 0)
@@ -161,47 +313,145 @@ internal static class SparseKernels
         finally
         {
             ArrayPool<float>.Shared.Return(sums);
-            ArrayPool<int>.Shared.Return(fired);
+            ArrayPool<int>.Shared.Return(start);
+            ArrayPool<int>.Shared.Return(cursor);
+            ArrayPool<int>.Shared.Return(entryRows);
+            ArrayPool<float>.Shared.Return(entryValues);
+            ArrayPool<float>.Shared.Return(entryPreGradients);
         }
     }
 
-    /// <summary>y1 += a1 · x1 and y2 += a2 · x2 in one pass (all spans of one length).</summary>
-    private static void DualAxpy(float a1, ReadOnlySpan<float> x1, Span<float> y1, float a2, ReadOnlySpan<float> x2, Span<float> y2, KernelPath path)
+    /// <summary>
+    /// For one latent: decoderRow += Σ_e values[e] · outputGradient[rows[e]] and encoderRow += Σ_e preGradients[e] ·
+    /// input[rows[e]], entries in order, column blocks held in registers across the entries.
+    /// </summary>
+    private static void AccumulateLatent(
+        ReadOnlySpan<int> rows,
+        ReadOnlySpan<float> values,
+        ReadOnlySpan<float> preGradients,
+        ReadOnlySpan<float> outputGradient,
+        ReadOnlySpan<float> input,
+        int d,
+        Span<float> decoderRow,
+        Span<float> encoderRow,
+        KernelPath path)
     {
-        var n = y1.Length;
         var c = 0;
         if (path != KernelPath.Scalar && Vector256.IsHardwareAccelerated)
         {
-            ref var rx1 = ref MemoryMarshal.GetReference(x1);
-            ref var ry1 = ref MemoryMarshal.GetReference(y1);
-            ref var rx2 = ref MemoryMarshal.GetReference(x2);
-            ref var ry2 = ref MemoryMarshal.GetReference(y2);
-            var va1 = Vector256.Create(a1);
-            var va2 = Vector256.Create(a2);
             var fma = path == KernelPath.Avx2Fma && Fma.IsSupported;
-            for (; c <= n - Vector256<float>.Count; c += Vector256<float>.Count)
+            var vectorEnd = d - (d % Vector256<float>.Count);
+            for (; c <= vectorEnd - (4 * Vector256<float>.Count); c += 4 * Vector256<float>.Count)
             {
-                var o = (nuint)c;
-                var v1 = Vector256.LoadUnsafe(ref rx1, o);
-                var v2 = Vector256.LoadUnsafe(ref rx2, o);
-                if (fma)
-                {
-                    Fma.MultiplyAdd(va1, v1, Vector256.LoadUnsafe(ref ry1, o)).StoreUnsafe(ref ry1, o);
-                    Fma.MultiplyAdd(va2, v2, Vector256.LoadUnsafe(ref ry2, o)).StoreUnsafe(ref ry2, o);
-                }
-                else
-                {
-                    ((va1 * v1) + Vector256.LoadUnsafe(ref ry1, o)).StoreUnsafe(ref ry1, o);
-                    ((va2 * v2) + Vector256.LoadUnsafe(ref ry2, o)).StoreUnsafe(ref ry2, o);
-                }
+                AccumulateColumns4(rows, values, preGradients, outputGradient, input, d, c, decoderRow, encoderRow, fma);
+            }
+
+            for (; c < vectorEnd; c += Vector256<float>.Count)
+            {
+                AccumulateColumns1(rows, values, preGradients, outputGradient, input, d, c, decoderRow, encoderRow, fma);
             }
         }
 
-        for (; c < n; c++)
+        for (; c < d; c++)
         {
-            y1[c] += a1 * x1[c];
-            y2[c] += a2 * x2[c];
+            var dec = decoderRow[c];
+            var enc = encoderRow[c];
+            for (var e = 0; e < rows.Length; e++)
+            {
+                var at = (rows[e] * d) + c;
+                dec += values[e] * outputGradient[at];
+                enc += preGradients[e] * input[at];
+            }
+
+            decoderRow[c] = dec;
+            encoderRow[c] = enc;
         }
+    }
+
+    /// <summary>Columns c .. c + 31 of <see cref="AccumulateLatent"/>, in eight vector registers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void AccumulateColumns4(
+        ReadOnlySpan<int> rows, ReadOnlySpan<float> values, ReadOnlySpan<float> preGradients, ReadOnlySpan<float> outputGradient, ReadOnlySpan<float> input,
+        int d, int c, Span<float> decoderRow, Span<float> encoderRow, bool fma)
+    {
+        const int W = 8;
+        ref var dec = ref Unsafe.Add(ref MemoryMarshal.GetReference(decoderRow), c);
+        ref var enc = ref Unsafe.Add(ref MemoryMarshal.GetReference(encoderRow), c);
+        ref var outOrigin = ref MemoryMarshal.GetReference(outputGradient);
+        ref var inOrigin = ref MemoryMarshal.GetReference(input);
+        var d0 = Vector256.LoadUnsafe(ref dec);
+        var d1 = Vector256.LoadUnsafe(ref dec, W);
+        var d2 = Vector256.LoadUnsafe(ref dec, 2 * W);
+        var d3 = Vector256.LoadUnsafe(ref dec, 3 * W);
+        var e0 = Vector256.LoadUnsafe(ref enc);
+        var e1 = Vector256.LoadUnsafe(ref enc, W);
+        var e2 = Vector256.LoadUnsafe(ref enc, 2 * W);
+        var e3 = Vector256.LoadUnsafe(ref enc, 3 * W);
+        for (var e = 0; e < rows.Length; e++)
+        {
+            var offset = (nuint)((rows[e] * d) + c);
+            ref var x = ref Unsafe.Add(ref outOrigin, offset);
+            ref var y = ref Unsafe.Add(ref inOrigin, offset);
+            var a = Vector256.Create(values[e]);
+            var p = Vector256.Create(preGradients[e]);
+            if (fma)
+            {
+                d0 = Fma.MultiplyAdd(a, Vector256.LoadUnsafe(ref x), d0);
+                d1 = Fma.MultiplyAdd(a, Vector256.LoadUnsafe(ref x, W), d1);
+                d2 = Fma.MultiplyAdd(a, Vector256.LoadUnsafe(ref x, 2 * W), d2);
+                d3 = Fma.MultiplyAdd(a, Vector256.LoadUnsafe(ref x, 3 * W), d3);
+                e0 = Fma.MultiplyAdd(p, Vector256.LoadUnsafe(ref y), e0);
+                e1 = Fma.MultiplyAdd(p, Vector256.LoadUnsafe(ref y, W), e1);
+                e2 = Fma.MultiplyAdd(p, Vector256.LoadUnsafe(ref y, 2 * W), e2);
+                e3 = Fma.MultiplyAdd(p, Vector256.LoadUnsafe(ref y, 3 * W), e3);
+            }
+            else
+            {
+                d0 = (a * Vector256.LoadUnsafe(ref x)) + d0;
+                d1 = (a * Vector256.LoadUnsafe(ref x, W)) + d1;
+                d2 = (a * Vector256.LoadUnsafe(ref x, 2 * W)) + d2;
+                d3 = (a * Vector256.LoadUnsafe(ref x, 3 * W)) + d3;
+                e0 = (p * Vector256.LoadUnsafe(ref y)) + e0;
+                e1 = (p * Vector256.LoadUnsafe(ref y, W)) + e1;
+                e2 = (p * Vector256.LoadUnsafe(ref y, 2 * W)) + e2;
+                e3 = (p * Vector256.LoadUnsafe(ref y, 3 * W)) + e3;
+            }
+        }
+
+        d0.StoreUnsafe(ref dec);
+        d1.StoreUnsafe(ref dec, W);
+        d2.StoreUnsafe(ref dec, 2 * W);
+        d3.StoreUnsafe(ref dec, 3 * W);
+        e0.StoreUnsafe(ref enc);
+        e1.StoreUnsafe(ref enc, W);
+        e2.StoreUnsafe(ref enc, 2 * W);
+        e3.StoreUnsafe(ref enc, 3 * W);
+    }
+
+    /// <summary>Columns c .. c + 7 of <see cref="AccumulateLatent"/>.</summary>
+    private static void AccumulateColumns1(
+        ReadOnlySpan<int> rows, ReadOnlySpan<float> values, ReadOnlySpan<float> preGradients, ReadOnlySpan<float> outputGradient, ReadOnlySpan<float> input,
+        int d, int c, Span<float> decoderRow, Span<float> encoderRow, bool fma)
+    {
+        ref var dec = ref Unsafe.Add(ref MemoryMarshal.GetReference(decoderRow), c);
+        ref var enc = ref Unsafe.Add(ref MemoryMarshal.GetReference(encoderRow), c);
+        ref var outOrigin = ref MemoryMarshal.GetReference(outputGradient);
+        ref var inOrigin = ref MemoryMarshal.GetReference(input);
+        var d0 = Vector256.LoadUnsafe(ref dec);
+        var e0 = Vector256.LoadUnsafe(ref enc);
+        for (var e = 0; e < rows.Length; e++)
+        {
+            var offset = (nuint)((rows[e] * d) + c);
+            var a = Vector256.Create(values[e]);
+            var p = Vector256.Create(preGradients[e]);
+            var x = Vector256.LoadUnsafe(ref outOrigin, offset);
+            var y = Vector256.LoadUnsafe(ref inOrigin, offset);
+            d0 = fma ? Fma.MultiplyAdd(a, x, d0) : (a * x) + d0;
+            e0 = fma ? Fma.MultiplyAdd(p, y, e0) : (p * y) + e0;
+        }
+
+        d0.StoreUnsafe(ref dec);
+        e0.StoreUnsafe(ref enc);
     }
 
     /// <summary>Runs <paramref name="body"/> over [0, rows) in parallel chunks of rows (serially when small).</summary>

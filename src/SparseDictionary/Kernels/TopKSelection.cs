@@ -9,13 +9,19 @@ namespace SparseDictionary.Kernels;
 /// Selection of the k largest entries of a row.
 /// </summary>
 /// <remarks>
-/// <para><see cref="Select"/> is exact whatever the data and returns the selection in increasing index order.
-/// It filters the row against a threshold hint (8 entries per compare on the vector paths), keeps the candidates at or
-/// above it, finds the k-th largest value T among them with a small min-heap, and emits every entry above T plus, on
-/// ties at T, the lowest indices. The hint is the k2-th largest value (k2 = 1.5 k) of the previous row selected on the
-/// same thread: consecutive rows of a batch have similar pre-activation distributions, so a row usually yields
-/// between k and a few k candidates. When the hint yields fewer than k candidates, or too many, the row is filtered
-/// again against minus infinity; the hint changes speed only, never the result.</para>
+/// <para><see cref="Select"/> is exact whatever the data and returns the selection in increasing index order. It works
+/// on counts: c(t) = the number of entries v &gt;= t, which a vector pass computes with 8 compares per instruction and no
+/// branch per entry.</para>
+/// <list type="number">
+/// <item>Candidates: a floor F with k &lt;= c(F) &lt;= 4 k2 (k2 = 1.5 k). The first guess is a hint carried from the
+/// previous row selected on the same thread (consecutive rows of a batch have similar pre-activation distributions);
+/// when it yields too few or too many entries, F is searched on the row's counts between its minimum and maximum
+/// (interpolation steps alternating with halving steps). The entries &gt;= F are copied out, in index order.</item>
+/// <item>Threshold: the same search on the candidates finds a t with c(t) = k exactly (then the selection is the
+/// candidates &gt;= t), or, when ties make that impossible, the k-th largest value T: every entry above T is selected
+/// and, among those equal to T, the lowest indices.</item>
+/// </list>
+/// <para>The hint changes speed only, never the result; every path (scalar or vector) selects the same entries.</para>
 /// <para>Ordering is total and deterministic: a larger value wins; among equal values the lower index wins. NaN never
 /// wins (a row with fewer than k numbers yields fewer than k entries).</para>
 /// </remarks>
@@ -59,65 +65,86 @@ internal static class TopKSelection
         var candidateIndices = t_candidateIndices.AsSpan(0, n);
         var vector = path != KernelPath.Scalar && Vector256.IsHardwareAccelerated;
         var target = Math.Min(n, count + Math.Max(1, count / 2));
+        var capacity = Math.Min(n, 4 * target);
+
+        // 1. Candidates: every entry >= floor, where count <= c(floor) <= capacity when such a floor exists.
+        var floor = float.NegativeInfinity;
         var m = -1;
-        if (t_hasHint && count < n)
+        if (count < n && t_hasHint)
         {
-            m = Filter(values, t_hint, candidateValues, candidateIndices, Math.Min(n, 4 * target), vector);
+            floor = t_hint;
+            m = Filter(values, floor, candidateValues, candidateIndices, capacity, vector);
         }
 
         if (m < count)
         {
-            m = Filter(values, float.NegativeInfinity, candidateValues, candidateIndices, n, vector);
+            floor = count < n ? FindFloor(values, count, capacity, target, m, floor, vector) : float.NegativeInfinity;
+            m = Filter(values, floor, candidateValues, candidateIndices, n, vector);
         }
 
         if (m <= count)
         {
-            // Every number is selected (the row is short, or holds NaN).
+            // Every number at or above the floor is selected (the row is short, or holds NaN).
             candidateIndices[..m].CopyTo(indices);
             candidateValues[..m].CopyTo(selected);
             t_hasHint = false;
             return m;
         }
 
-        // Min-heap of the `size` largest candidate values; its root is then the size-th largest.
-        var size = Math.Min(target, m);
-        Span<float> heap = size <= 512 ? stackalloc float[size] : new float[size];
-        candidateValues[..size].CopyTo(heap);
-        for (var i = (size / 2) - 1; i >= 0; i--)
-        {
-            SiftDownValues(heap, i);
-        }
+        candidateValues = candidateValues[..m];
+        candidateIndices = candidateIndices[..m];
 
-        for (var i = size; i < m; i++)
+        // 2. The threshold among the candidates: a t with c(t) = count exactly, else (ties) the count-th largest value.
+        var low = floor;
+        var lowCount = m;
+        var high = Max(candidateValues, vector);
+        var highCount = CountAtLeast(candidateValues, high, vector);
+        var exact = false;
+        var threshold = high;
+        if (highCount == count)
         {
-            if (candidateValues[i] > heap[0])
+            exact = true;
+        }
+        else if (highCount < count)
+        {
+            for (var iteration = 0; ; iteration++)
             {
-                heap[0] = candidateValues[i];
-                SiftDownValues(heap, 0);
+                var t = Probe(low, high, lowCount, highCount, count + 0.5, interpolate: (iteration & 1) == 0);
+                if (t == low)
+                {
+                    // No float lies between low and high: low is the count-th largest value, held by several entries.
+                    threshold = low;
+                    break;
+                }
+
+                var c = CountAtLeast(candidateValues, t, vector);
+                if (c == count)
+                {
+                    threshold = t;
+                    exact = true;
+                    break;
+                }
+
+                if (c > count)
+                {
+                    (low, lowCount) = (t, c);
+                }
+                else
+                {
+                    (high, highCount) = (t, c);
+                }
             }
         }
 
-        t_hint = heap[0];
-        t_hasHint = true;
+        UpdateHint(candidateValues, floor, m, threshold, count, target, vector);
 
-        // Pop the (size - count) smallest: the root becomes the count-th largest value T.
-        for (var live = size; live > count; live--)
+        if (exact)
         {
-            heap[0] = heap[live - 1];
-            SiftDownValues(heap[..(live - 1)], 0);
+            return Compact(candidateValues, candidateIndices, threshold, indices, selected, vector);
         }
 
-        var threshold = heap[0];
-        var above = 0;
-        for (var i = 0; i < m; i++)
-        {
-            if (candidateValues[i] > threshold)
-            {
-                above++;
-            }
-        }
-
-        var ties = count - above;
+        // Ties at the threshold: every entry above it, then the lowest-indexed entries equal to it.
+        var ties = count - CountAbove(candidateValues, threshold);
         var written = 0;
         for (var i = 0; i < m && written < count; i++)
         {
@@ -126,6 +153,319 @@ internal static class TopKSelection
             {
                 indices[written] = candidateIndices[i];
                 selected[written++] = v;
+            }
+        }
+
+        return written;
+    }
+
+    /// <summary>
+    /// A floor t with count &lt;= c(t) &lt;= capacity on <paramref name="values"/>, or, when none exists (ties), the
+    /// largest t with c(t) &gt;= count; negative infinity when the row holds at most count numbers.
+    /// </summary>
+    /// <param name="values">The row.</param>
+    /// <param name="count">Entries to select (fewer than the row's length).</param>
+    /// <param name="capacity">The most candidates wanted.</param>
+    /// <param name="target">The number of candidates aimed at.</param>
+    /// <param name="hintCount">What the hint yielded: -1 for more than capacity (or no hint), else fewer than count.</param>
+    /// <param name="hint">The hint (ignored without one).</param>
+    /// <param name="vector">Whether to count with vector instructions.</param>
+    private static float FindFloor(ReadOnlySpan<float> values, int count, int capacity, int target, int hintCount, float hint, bool vector)
+    {
+        var (min, max, numbers) = MinMaxOfNumbers(values, vector);
+        if (numbers <= capacity)
+        {
+            return float.NegativeInfinity;
+        }
+
+        var low = min;
+        var lowCount = numbers;
+        var high = max;
+        var highCount = CountAtLeast(values, max, vector);
+        if (highCount >= count)
+        {
+            return max;
+        }
+
+        if (hintCount >= 0 && hint < high && hint > low)
+        {
+            (high, highCount) = (hint, hintCount);
+        }
+        else if (hintCount < 0 && t_hasHint && hint > low && hint < high)
+        {
+            // The hint yielded more than capacity entries: c(hint) > capacity, counted as capacity + 1 for interpolation.
+            (low, lowCount) = (hint, capacity + 1);
+        }
+
+        for (var iteration = 0; ; iteration++)
+        {
+            var t = Probe(low, high, lowCount, highCount, target, interpolate: (iteration & 1) == 0);
+            if (t == low)
+            {
+                return low;
+            }
+
+            var c = CountAtLeast(values, t, vector);
+            if (c >= count && c <= capacity)
+            {
+                return t;
+            }
+
+            if (c > capacity)
+            {
+                (low, lowCount) = (t, c);
+            }
+            else
+            {
+                (high, highCount) = (t, c);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The next value to count, strictly between <paramref name="low"/> and <paramref name="high"/> (low &lt; high):
+    /// where a straight line through (low, lowCount) and (high, highCount) reaches <paramref name="want"/> (kept away from
+    /// the ends) when <paramref name="interpolate"/>, else the midpoint; the midpoint of the two floats' orderings when
+    /// the arithmetic gives no float strictly between; <paramref name="low"/> when no float lies between them.
+    /// </summary>
+    private static float Probe(float low, float high, int lowCount, int highCount, double want, bool interpolate)
+    {
+        double fraction = 0.5;
+        if (interpolate && lowCount > highCount)
+        {
+            fraction = Math.Clamp((lowCount - want) / (lowCount - highCount), 1.0 / 16, 15.0 / 16);
+        }
+
+        var t = (float)(low + ((high - (double)low) * fraction));
+        if (t > low && t < high)
+        {
+            return t;
+        }
+
+        // Infinite ends, or floats too close for arithmetic: halve in the order of the floats' bit patterns.
+        var lowKey = OrderKey(low);
+        var middle = (int)(((long)lowKey + OrderKey(high)) >> 1);
+        return middle == lowKey ? low : FromOrderKey(middle);
+    }
+
+    /// <summary>Sets the next row's hint near the target-th largest value of this row, as far as the candidates tell.</summary>
+    private static void UpdateHint(ReadOnlySpan<float> candidateValues, float floor, int m, float threshold, int count, int target, bool vector)
+    {
+        if (m >= target && m <= 2 * target)
+        {
+            t_hint = floor;
+        }
+        else if (m > 2 * target)
+        {
+            // A few counting steps on the candidates for a value with target to 2 target entries above it.
+            var low = floor;
+            var lowCount = m;
+            var high = threshold;
+            var highCount = count;
+            var hint = floor;
+            for (var iteration = 0; iteration < 8; iteration++)
+            {
+                var t = Probe(low, high, lowCount, highCount, 1.5 * target, interpolate: (iteration & 1) == 0);
+                if (t == low)
+                {
+                    break;
+                }
+
+                var c = CountAtLeast(candidateValues, t, vector);
+                if (c >= target && c <= 2 * target)
+                {
+                    hint = t;
+                    break;
+                }
+
+                if (c > 2 * target)
+                {
+                    (low, lowCount, hint) = (t, c, t);
+                }
+                else
+                {
+                    (high, highCount) = (t, c);
+                }
+            }
+
+            t_hint = hint;
+        }
+        else
+        {
+            // Too few spare candidates: lower the floor by its distance to the threshold.
+            var lowered = floor - (threshold - floor);
+            t_hint = float.IsFinite(lowered) ? lowered : floor;
+        }
+
+        t_hasHint = float.IsFinite(t_hint);
+    }
+
+    /// <summary>A signed integer that orders floats (not NaN) like their values, with -0 just below +0.</summary>
+    private static int OrderKey(float value)
+    {
+        var bits = BitConverter.SingleToInt32Bits(value);
+        return bits >= 0 ? bits : bits ^ int.MaxValue;
+    }
+
+    /// <summary>The inverse of <see cref="OrderKey"/>.</summary>
+    private static float FromOrderKey(int key) => BitConverter.Int32BitsToSingle(key >= 0 ? key : key ^ int.MaxValue);
+
+    /// <summary>The number of entries v &gt;= <paramref name="threshold"/> (NaN never counts).</summary>
+    private static int CountAtLeast(ReadOnlySpan<float> values, float threshold, bool vector)
+    {
+        var i = 0;
+        var total = 0;
+        if (vector && values.Length >= Vector256<float>.Count)
+        {
+            ref var origin = ref MemoryMarshal.GetReference(values);
+            var t = Vector256.Create(threshold);
+            var acc0 = Vector256<int>.Zero;
+            var acc1 = Vector256<int>.Zero;
+            for (; i <= values.Length - (2 * Vector256<float>.Count); i += 2 * Vector256<float>.Count)
+            {
+                // A true compare is all ones (-1 as an integer): subtracting counts it.
+                acc0 -= Vector256.GreaterThanOrEqual(Vector256.LoadUnsafe(ref origin, (nuint)i), t).AsInt32();
+                acc1 -= Vector256.GreaterThanOrEqual(Vector256.LoadUnsafe(ref origin, (nuint)(i + Vector256<float>.Count)), t).AsInt32();
+            }
+
+            for (; i <= values.Length - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                acc0 -= Vector256.GreaterThanOrEqual(Vector256.LoadUnsafe(ref origin, (nuint)i), t).AsInt32();
+            }
+
+            total = Vector256.Sum(acc0 + acc1);
+        }
+
+        for (; i < values.Length; i++)
+        {
+            if (values[i] >= threshold)
+            {
+                total++;
+            }
+        }
+
+        return total;
+    }
+
+    /// <summary>The number of entries v &gt; <paramref name="threshold"/>.</summary>
+    private static int CountAbove(ReadOnlySpan<float> values, float threshold)
+    {
+        var total = 0;
+        foreach (var v in values)
+        {
+            if (v > threshold)
+            {
+                total++;
+            }
+        }
+
+        return total;
+    }
+
+    /// <summary>The largest entry of a non-empty span without NaN.</summary>
+    private static float Max(ReadOnlySpan<float> values, bool vector)
+    {
+        var i = 0;
+        var max = float.NegativeInfinity;
+        if (vector && values.Length >= Vector256<float>.Count)
+        {
+            ref var origin = ref MemoryMarshal.GetReference(values);
+            var acc = Vector256.LoadUnsafe(ref origin);
+            for (i = Vector256<float>.Count; i <= values.Length - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                acc = Vector256.MaxNative(acc, Vector256.LoadUnsafe(ref origin, (nuint)i));
+            }
+
+            for (var lane = 0; lane < Vector256<float>.Count; lane++)
+            {
+                max = Math.Max(max, acc.GetElement(lane));
+            }
+        }
+
+        for (; i < values.Length; i++)
+        {
+            if (values[i] > max)
+            {
+                max = values[i];
+            }
+        }
+
+        return max;
+    }
+
+    /// <summary>The smallest and largest numbers of a row and how many entries are numbers (not NaN).</summary>
+    private static (float Min, float Max, int Numbers) MinMaxOfNumbers(ReadOnlySpan<float> values, bool vector)
+    {
+        var i = 0;
+        var min = float.PositiveInfinity;
+        var max = float.NegativeInfinity;
+        var numbers = 0;
+        if (vector && values.Length >= Vector256<float>.Count)
+        {
+            ref var origin = ref MemoryMarshal.GetReference(values);
+            var minAcc = Vector256.Create(float.PositiveInfinity);
+            var maxAcc = Vector256.Create(float.NegativeInfinity);
+            var numberAcc = Vector256<int>.Zero;
+            for (; i <= values.Length - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                var v = Vector256.LoadUnsafe(ref origin, (nuint)i);
+                var isNumber = Vector256.Equals(v, v);
+                minAcc = Vector256.MinNative(minAcc, Vector256.ConditionalSelect(isNumber, v, Vector256.Create(float.PositiveInfinity)));
+                maxAcc = Vector256.MaxNative(maxAcc, Vector256.ConditionalSelect(isNumber, v, Vector256.Create(float.NegativeInfinity)));
+                numberAcc -= isNumber.AsInt32();
+            }
+
+            for (var lane = 0; lane < Vector256<float>.Count; lane++)
+            {
+                min = Math.Min(min, minAcc.GetElement(lane));
+                max = Math.Max(max, maxAcc.GetElement(lane));
+            }
+
+            numbers = Vector256.Sum(numberAcc);
+        }
+
+        for (; i < values.Length; i++)
+        {
+            var v = values[i];
+            if (!float.IsNaN(v))
+            {
+                numbers++;
+                min = Math.Min(min, v);
+                max = Math.Max(max, v);
+            }
+        }
+
+        return (min, max, numbers);
+    }
+
+    /// <summary>Copies the candidates v &gt;= <paramref name="threshold"/>, in order; returns their number.</summary>
+    private static int Compact(ReadOnlySpan<float> candidateValues, ReadOnlySpan<int> candidateIndices, float threshold, Span<int> indices, Span<float> selected, bool vector)
+    {
+        var written = 0;
+        var i = 0;
+        if (vector)
+        {
+            ref var origin = ref MemoryMarshal.GetReference(candidateValues);
+            var t = Vector256.Create(threshold);
+            for (; i <= candidateValues.Length - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                var mask = Vector256.GreaterThanOrEqual(Vector256.LoadUnsafe(ref origin, (nuint)i), t).ExtractMostSignificantBits();
+                while (mask != 0)
+                {
+                    var at = i + BitOperations.TrailingZeroCount(mask);
+                    indices[written] = candidateIndices[at];
+                    selected[written++] = candidateValues[at];
+                    mask &= mask - 1;
+                }
+            }
+        }
+
+        for (; i < candidateValues.Length; i++)
+        {
+            if (candidateValues[i] >= threshold)
+            {
+                indices[written] = candidateIndices[i];
+                selected[written++] = candidateValues[i];
             }
         }
 
@@ -179,35 +519,6 @@ internal static class TopKSelection
         }
 
         return m;
-    }
-
-    private static void SiftDownValues(Span<float> heap, int node)
-    {
-        var n = heap.Length;
-        var v = heap[node];
-        while (true)
-        {
-            var child = (2 * node) + 1;
-            if (child >= n)
-            {
-                break;
-            }
-
-            if (child + 1 < n && heap[child + 1] < heap[child])
-            {
-                child++;
-            }
-
-            if (!(heap[child] < v))
-            {
-                break;
-            }
-
-            heap[node] = heap[child];
-            node = child;
-        }
-
-        heap[node] = v;
     }
 
     /// <summary>Selects the <paramref name="k"/> largest entries of <paramref name="values"/> among the positions listed in <paramref name="subset"/> (ascending), sorted by decreasing value (ties: lower index first).</summary>

@@ -21,6 +21,9 @@ internal static class EncoderPass
     /// pre-activations stay in cache for the activation that consumes them.</summary>
     internal const int RowBlock = 96;
 
+    /// <summary>Scratch arrays of the blocks (pre-activations, and centred rows when the caller keeps none), reused across calls.</summary>
+    private static readonly List<float[]> s_scratch = [];
+
     /// <summary>Encodes <paramref name="input"/> into <paramref name="codes"/>.</summary>
     /// <param name="sae">The model (read only).</param>
     /// <param name="input">Rows of width d, already validated.</param>
@@ -28,45 +31,84 @@ internal static class EncoderPass
     /// <param name="activePreActivations">When not null, receives each active entry's pre-activation, laid out like the codes.</param>
     /// <param name="centered">When not null, receives x - b_dec per row (kept for the encoder gradient).</param>
     /// <param name="dead">When not null, the dead-latent selection to extract from the same pre-activations.</param>
-    public static void Run(SparseAutoencoder sae, Matrix input, SparseCodes codes, float[]? activePreActivations, Matrix? centered, DeadLatentRequest? dead)
+    /// <param name="packingBuffer">
+    /// When not null and at least (latents rounded up to a multiple of 16) x d floats long, W_enc is packed into it
+    /// (its contents are overwritten and then meaningless) instead of into a buffer rented for the call: a buffer that
+    /// is dead during the encoder pass, such as the previous step's encoder gradient before it is cleared, saves the
+    /// packed copy's memory (latents x d floats).
+    /// </param>
+    public static void Run(SparseAutoencoder sae, Matrix input, SparseCodes codes, float[]? activePreActivations, Matrix? centered, DeadLatentRequest? dead, float[]? packingBuffer = null)
     {
         var rows = input.Rows;
-        var blocks = (rows + RowBlock - 1) / RowBlock;
 
         // W_enc is packed into the GEMM's panel layout once per call and shared by every block.
-        using var packed = Gemm.PackRight(true, sae.InputDimension, sae.LatentCount, sae.EncoderWeightsArray, sae.InputDimension);
-        if (blocks >= 2 * Environment.ProcessorCount)
+        using var packed = Gemm.PackRight(true, sae.InputDimension, sae.LatentCount, sae.EncoderWeightsArray, sae.InputDimension, destination: packingBuffer);
+        var workers = Environment.ProcessorCount;
+        var blocks = BlockCount(rows, workers);
+        if (blocks > 1)
         {
-            Parallel.For(0, blocks, block =>
+            // At most one block per core at a time: each block in flight holds rows x latents floats of scratch.
+            var scratchRows = 0;
+            for (var block = 0; block < blocks; block++)
             {
-                RunBlock(sae, packed, input, block * RowBlock, Math.Min(RowBlock, rows - (block * RowBlock)), codes, activePreActivations, centered, dead, gemmParallelism: 1);
+                scratchRows = Math.Max(scratchRows, BlockStart(block + 1, blocks, rows) - BlockStart(block, blocks, rows));
+            }
+
+            Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = workers }, block =>
+            {
+                var first = BlockStart(block, blocks, rows);
+                RunBlock(sae, packed, input, first, BlockStart(block + 1, blocks, rows) - first, scratchRows, codes, activePreActivations, centered, dead, gemmParallelism: 1);
             });
         }
         else
         {
-            for (var block = 0; block < blocks; block++)
+            var scratchRows = Math.Min(RowBlock, rows);
+            for (var first = 0; first < rows; first += RowBlock)
             {
-                RunBlock(sae, packed, input, block * RowBlock, Math.Min(RowBlock, rows - (block * RowBlock)), codes, activePreActivations, centered, dead, gemmParallelism: -1);
+                RunBlock(sae, packed, input, first, Math.Min(RowBlock, rows - first), scratchRows, codes, activePreActivations, centered, dead, gemmParallelism: -1);
             }
         }
     }
 
-    private static void RunBlock(SparseAutoencoder sae, PackedRightOperand packedEncoder, Matrix input, int firstRow, int rowCount, SparseCodes codes, float[]? activePre, Matrix? centered, DeadLatentRequest? dead, int gemmParallelism)
+    /// <summary>
+    /// The number of row blocks run in parallel, one GEMM thread each: about rows / <see cref="RowBlock"/>, rounded to
+    /// a multiple of the core count so that every core gets the same number of rows (11 blocks of 96 rows on 2 cores
+    /// leave one core idle for the last block); 1 when there are too few rows for two blocks per core, in which case
+    /// the blocks run one after another, each GEMM on every core.
+    /// </summary>
+    internal static int BlockCount(int rows, int workers)
+    {
+        var blocks = (rows + RowBlock - 1) / RowBlock;
+        if (blocks < 2 * workers)
+        {
+            return 1;
+        }
+
+        // Round down (larger blocks stream the packed encoder fewer times) unless the blocks would grow past 1.5 x RowBlock.
+        var down = blocks / workers * workers;
+        return rows <= down * (RowBlock + (RowBlock / 2)) ? down : (blocks + workers - 1) / workers * workers;
+    }
+
+    /// <summary>The first row of block <paramref name="block"/> of <paramref name="blocks"/>: an even share of the rows, on a multiple of the GEMM micro-kernel's rows.</summary>
+    internal static int BlockStart(int block, int blocks, int rows) =>
+        block >= blocks ? rows : (int)((long)block * rows / blocks / Gemm.MR * Gemm.MR);
+
+    private static void RunBlock(SparseAutoencoder sae, PackedRightOperand packedEncoder, Matrix input, int firstRow, int rowCount, int scratchRows, SparseCodes codes, float[]? activePre, Matrix? centered, DeadLatentRequest? dead, int gemmParallelism)
     {
         var d = sae.InputDimension;
         var h = sae.LatentCount;
-        var pre = ArrayPool<float>.Shared.Rent(rowCount * h);
-        var xcBuffer = centered is null ? ArrayPool<float>.Shared.Rent(rowCount * d) : null;
+        var scratch = RentScratch(scratchRows * (h + (centered is null ? d : 0)));
         try
         {
-            var xc = centered is null ? xcBuffer.AsSpan(0, rowCount * d) : centered.Span.Slice(firstRow * d, rowCount * d);
+            var pre = scratch.AsSpan(0, rowCount * h);
+            var xc = centered is null ? scratch.AsSpan(scratchRows * h, rowCount * d) : centered.Span.Slice(firstRow * d, rowCount * d);
             var bDec = sae.DecoderBiasArray;
             for (var r = 0; r < rowCount; r++)
             {
                 TensorPrimitives.Subtract(input.Row(firstRow + r), bDec, xc.Slice(r * d, d));
             }
 
-            var preSpan = pre.AsSpan(0, rowCount * h);
+            var preSpan = pre;
             Gemm.Multiply(false, rowCount, 1f, xc, d, packedEncoder, 0f, preSpan, h, gemmParallelism);
             var bEnc = sae.EncoderBiasArray;
             var capacity = codes.Capacity;
@@ -108,10 +150,57 @@ internal static class EncoderPass
         }
         finally
         {
-            ArrayPool<float>.Shared.Return(pre);
-            if (xcBuffer is not null)
+            ReturnScratch(scratch);
+        }
+    }
+
+    /// <summary>
+    /// An array of at least <paramref name="length"/> floats from the encoder's own scratch pool (the smallest that
+    /// fits), else a new one. Unlike the shared <see cref="ArrayPool{T}"/>, whose per-thread slots strand one array on
+    /// each pool thread that ever ran a block (a C2 block is 6.5 MB), this pool holds only what was in flight at once.
+    /// </summary>
+    private static float[] RentScratch(int length)
+    {
+        lock (s_scratch)
+        {
+            var best = -1;
+            for (var i = 0; i < s_scratch.Count; i++)
             {
-                ArrayPool<float>.Shared.Return(xcBuffer);
+                if (s_scratch[i].Length >= length && (best < 0 || s_scratch[i].Length < s_scratch[best].Length))
+                {
+                    best = i;
+                }
+            }
+
+            if (best >= 0)
+            {
+                var array = s_scratch[best];
+                s_scratch.RemoveAt(best);
+                return array;
+            }
+        }
+
+        return GC.AllocateUninitializedArray<float>(length);
+    }
+
+    /// <summary>Gives a scratch array back, keeping at most two per core (the smallest are dropped first).</summary>
+    private static void ReturnScratch(float[] array)
+    {
+        lock (s_scratch)
+        {
+            s_scratch.Add(array);
+            if (s_scratch.Count > 2 * Environment.ProcessorCount)
+            {
+                var smallest = 0;
+                for (var i = 1; i < s_scratch.Count; i++)
+                {
+                    if (s_scratch[i].Length < s_scratch[smallest].Length)
+                    {
+                        smallest = i;
+                    }
+                }
+
+                s_scratch.RemoveAt(smallest);
             }
         }
     }

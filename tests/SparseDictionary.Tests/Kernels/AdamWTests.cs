@@ -30,6 +30,46 @@ public class AdamWTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(TestData.Paths), MemberType = typeof(TestData))]
+    public void UpdateUnitNormRows_IsBitIdenticalToProjectThenUpdateThenNormalize(KernelPath path)
+    {
+        // Row lengths around the vector width, primes and 257; row counts below, at and above one chunk (and in
+        // parallel chunks for the long ones), with zero rows and zero gradient rows mixed in.
+        var shapes = TestData.AwkwardLengths.Where(d => d <= 70).Select(d => (Rows: 37, D: d))
+            .Concat([(1, 768), (0, 5), (300, 1), (41, 255), (97, 256), (130, 257), (257, 127), (64, 769), (211, 97), (200, 769), (90, 1001)]);
+        foreach (var (rows, d) in shapes)
+        {
+            var n = rows * d;
+            var w = TestData.Gaussian(n, n + 1);
+            for (var r = 0; r < rows; r++)
+            {
+                RowKernels.NormalizeRow(w.AsSpan(r * d, d));
+            }
+
+            var g = TestData.Gaussian(n, n + 2, 0.1f);
+            var m = TestData.Gaussian(n, n + 3, 0.01f);
+            var v = TestData.Gaussian(n, n + 4, 0.01f).Select(x => x * x).ToArray();
+            if (rows > 3 && d > 0)
+            {
+                Array.Clear(w, 2 * d, d);
+                Array.Clear(g, 3 * d, d);
+            }
+
+            var step = AdamWStep.ForStep(3, 1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f);
+            var (wRef, gRef, mRef, vRef) = ((float[])w.Clone(), (float[])g.Clone(), (float[])m.Clone(), (float[])v.Clone());
+            RowKernels.RemoveParallelComponent(gRef, wRef, rows, d);
+            AdamW.Update(wRef, gRef, mRef, vRef, step, path);
+            RowKernels.NormalizeRows(wRef, rows, d);
+
+            AdamW.UpdateUnitNormRows(w, g, m, v, rows, d, step, path);
+            w.Should().Equal(wRef, $"{rows} x {d}, path {path}");
+            g.Should().Equal(gRef);
+            m.Should().Equal(mRef);
+            v.Should().Equal(vRef);
+        }
+    }
+
     private static (double[] P, double[] M, double[] V) Reference(float[] p, float[] g, float[] m, float[] v, AdamWStep s)
     {
         var n = p.Length;

@@ -1,4 +1,5 @@
 using SparseDictionary.Kernels;
+using SparseDictionary.Tests.Support;
 
 namespace SparseDictionary.Tests.Kernels;
 
@@ -205,6 +206,38 @@ public class GemmTests
         Gemm.Multiply(transposeA, transposeB, m, n, k, 0.5f, a, lda, b, ldb, 2f, plain, ldc);
 
         Bits(c).Should().Equal(Bits(plain));
+    }
+
+    [Theory]
+    [MemberData(nameof(TestData.Paths), MemberType = typeof(TestData))]
+    public void Packed_right_operand_in_a_lent_buffer_gives_the_same_bits(KernelPath path)
+    {
+        // Lent buffers of exactly the packed length (no room to align), with room, and too short (a rented one is used);
+        // n a multiple of 16 (no padded columns) and not.
+        using var _ = KernelPaths.Force(path);
+        foreach (var (m, n, k) in new[] { (37, 48, 290), (13, 45, 70), (1, 16, 257) })
+        {
+            float[] a = RandomMatrix(m * k, 40);
+            float[] b = RandomMatrix(n * k, 41);
+            float[] expected = new float[m * n];
+            using (PackedRightOperand rented = Gemm.PackRight(true, k, n, b, k))
+            {
+                Gemm.Multiply(false, m, 1f, a, k, rented, 0f, expected, n);
+            }
+
+            int packedLength = k * ((n + 15) / 16 * 16);
+            foreach (int length in new[] { packedLength, packedLength + 17, packedLength - 1 })
+            {
+                float[] lent = RandomMatrix(length, 42);
+                float[] c = new float[m * n];
+                using (PackedRightOperand packed = Gemm.PackRight(true, k, n, b, k, destination: lent))
+                {
+                    Gemm.Multiply(false, m, 1f, a, k, packed, 0f, c, n);
+                }
+
+                Bits(c).Should().Equal(Bits(expected), $"{m} x {n} x {k}, lent {length} of {packedLength}");
+            }
+        }
     }
 
     [Fact]

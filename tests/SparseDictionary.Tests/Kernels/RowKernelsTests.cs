@@ -49,4 +49,27 @@ public class RowKernelsTests
             }
         }
     }
+
+    [Theory]
+    [MemberData(nameof(TestData.Paths), MemberType = typeof(TestData))]
+    public void AddToDouble_MatchesTheScalarLoopExactly(KernelPath path)
+    {
+        foreach (var n in TestData.AwkwardLengths)
+        {
+            var sums = TestData.Gaussian(n + 3, n + 7, 1e4f).Select(v => (double)v / 3).ToArray();
+            var expected = (double[])sums.Clone();
+            for (var r = 0; r < 5; r++)
+            {
+                var row = TestData.Gaussian(n, (n * 5) + r, r == 2 ? 1e-20f : 1f);
+                for (var c = 0; c < n; c++)
+                {
+                    expected[c] += row[c];
+                }
+
+                RowKernels.AddToDouble(row, sums, path);
+            }
+
+            sums.Should().Equal(expected, $"n = {n}, path {path}");
+        }
+    }
 }

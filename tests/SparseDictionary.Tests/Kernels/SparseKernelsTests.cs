@@ -167,4 +167,119 @@ public class SparseKernelsTests
             Run().Should().Equal(first);
         }
     }
+
+    [Theory]
+    [MemberData(nameof(TestData.Paths), MemberType = typeof(TestData))]
+    public void WeightGradients_EqualPerEntryAccumulationInRowOrder_Exactly(KernelPath path)
+    {
+        // Reference: every entry in row order does y += a · x on each column, fused (one rounding) on the Avx2Fma path
+        // except in the last d mod 8 columns, exactly as a per-entry vector loop with a scalar tail would.
+        // Small batches (one row tile), and long batches over few latents (several row tiles; 700 rows at d = 300 is
+        // 7 tiles of 100 rows).
+        var shapes = TestData.AwkwardLengths.Where(n => n > 0 && (n < 40 || n % 2 == 1)).Append(768)
+            .Select(d => (Rows: 23 + (d % 5), Latents: 9 + (d % 7), K: 4, D: d))
+            .Concat([(700, 6, 3, 97), (700, 6, 3, 300), (1000, 13, 5, 257)]);
+        foreach (var (rows, latents, k, d) in shapes)
+        {
+            var codes = TestData.RandomCodes(rows, latents, k, d);
+            var preGradients = TestData.Gaussian(rows * k, d + 1);
+            var outputGradient = TestData.GaussianMatrix(rows, d, d + 2);
+            var input = TestData.GaussianMatrix(rows, d, d + 3);
+            var wEnc = TestData.Gaussian(latents * d, d + 4);
+            var dec = TestData.Gaussian(latents * d, d + 5, 0.1f);
+            var enc = TestData.Gaussian(latents * d, d + 6, 0.1f);
+            var (decRef, encRef) = ((float[])dec.Clone(), (float[])enc.Clone());
+            var encBias = new float[latents];
+            var encBiasRef = new float[latents];
+            var decBias = new float[d];
+            var decBiasRef = new float[d];
+            var fused = path == KernelPath.Avx2Fma;
+            var vectorEnd = path == KernelPath.Scalar ? 0 : d - (d % 8);
+            var sums = new float[latents];
+            var fired = new bool[latents];
+            for (var r = 0; r < rows; r++)
+            {
+                for (var j = 0; j < codes.Count(r); j++)
+                {
+                    var i = codes.Indices(r)[j];
+                    var a = codes.Values(r)[j];
+                    var p = preGradients[(r * k) + j];
+                    for (var c = 0; c < d; c++)
+                    {
+                        var at = (i * d) + c;
+                        decRef[at] = fused && c < vectorEnd ? MathF.FusedMultiplyAdd(a, outputGradient[r, c], decRef[at]) : decRef[at] + (a * outputGradient[r, c]);
+                        encRef[at] = fused && c < vectorEnd ? MathF.FusedMultiplyAdd(p, input[r, c], encRef[at]) : encRef[at] + (p * input[r, c]);
+                    }
+
+                    sums[i] += p;
+                    fired[i] = true;
+                }
+            }
+
+            for (var i = 0; i < latents; i++)
+            {
+                if (fired[i])
+                {
+                    encBiasRef[i] += sums[i];
+                    if (sums[i] != 0)
+                    {
+                        System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(wEnc.AsSpan(i * d, d), -sums[i], decBiasRef, decBiasRef);
+                    }
+                }
+            }
+
+            using var _ = KernelPaths.Force(path);
+            SparseKernels.AccumulateWeightGradients(codes, preGradients, outputGradient, input, wEnc, dec, enc, encBias, decBias, default);
+            dec.Should().Equal(decRef, $"d = {d}, path {path}");
+            enc.Should().Equal(encRef, $"d = {d}, path {path}");
+            encBias.Should().Equal(encBiasRef);
+            decBias.Should().Equal(decBiasRef);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(TestData.Paths), MemberType = typeof(TestData))]
+    public void DecodeWithLossAndCodeGradients_IsBitIdenticalToTheSeparatePasses(KernelPath path)
+    {
+        using var _ = KernelPaths.Force(path);
+        foreach (var d in TestData.AwkwardLengths.Where(n => n > 0 && (n < 20 || n % 2 == 1)).Append(768))
+        {
+            var (rows, latents, k) = (40 + (d % 7), 30, 5);
+            var codes = TestData.RandomCodes(rows, latents, k, d + 50);
+            var weights = TestData.Gaussian(latents * d, d + 51);
+            var bias = d % 3 == 0 ? Array.Empty<float>() : TestData.Gaussian(d, d + 52);
+            var target = TestData.GaussianMatrix(rows, d, d + 53);
+            var scale = 2f / rows;
+
+            var expectedReconstruction = new Matrix(rows, d);
+            var expectedGradient = new Matrix(rows, d);
+            var expectedErrors = new double[rows];
+            var expectedCodeGradients = new float[rows * k];
+            SparseKernels.Decode(codes, weights, d, bias, expectedReconstruction);
+            for (var r = 0; r < rows; r++)
+            {
+                var sum = 0.0;
+                for (var c = 0; c < d; c++)
+                {
+                    var diff = expectedReconstruction[r, c] - target[r, c];
+                    sum += (double)diff * diff;
+                    expectedGradient[r, c] = scale * diff;
+                }
+
+                expectedErrors[r] = sum;
+            }
+
+            SparseKernels.CodeGradients(codes, weights, d, expectedGradient, expectedCodeGradients);
+
+            var reconstruction = new Matrix(rows, d);
+            var gradient = new Matrix(rows, d);
+            var errors = new double[rows];
+            var codeGradients = new float[rows * k];
+            SparseKernels.DecodeWithLossAndCodeGradients(codes, weights, d, bias, target, scale, reconstruction, gradient, errors, codeGradients);
+            reconstruction.Span.ToArray().Should().Equal(expectedReconstruction.Span.ToArray(), $"d = {d}");
+            gradient.Span.ToArray().Should().Equal(expectedGradient.Span.ToArray(), $"d = {d}");
+            errors.Should().Equal(expectedErrors, $"d = {d}");
+            codeGradients.Should().Equal(expectedCodeGradients, $"d = {d}");
+        }
+    }
 }

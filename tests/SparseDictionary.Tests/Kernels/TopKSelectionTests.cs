@@ -94,4 +94,83 @@ public class TopKSelectionTests
             }
         }
     }
+
+    [Theory]
+    [MemberData(nameof(TestData.Paths), MemberType = typeof(TestData))]
+    public void Select_IsExactOnSpecialValues(KernelPath path)
+    {
+        // Infinities, signed zeros, NaN, constant rows and rows of a few distinct values, consecutively on one thread
+        // (so the hint of one row meets the next), at widths around the vector width and the SAE widths.
+        var random = new Random(11);
+        foreach (var n in new[] { 9, 16, 17, 63, 257, 512, 3072 })
+        {
+            for (var row = 0; row < 40; row++)
+            {
+                var values = TestData.Gaussian(n, (row * 131) + n, scale: row % 3 == 0 ? 1e-30f : (row % 3 == 1 ? 1f : 1e30f));
+                for (var i = 0; i < n; i++)
+                {
+                    switch ((row + random.Next(8)) % 8)
+                    {
+                        case 0 when row % 4 == 0:
+                            values[i] = float.PositiveInfinity;
+                            break;
+                        case 1:
+                            values[i] = float.NegativeInfinity;
+                            break;
+                        case 2:
+                            values[i] = row % 2 == 0 ? -0f : 0f;
+                            break;
+                        case 3 when row % 5 == 0:
+                            values[i] = float.NaN;
+                            break;
+                        case 4 when row % 6 == 0:
+                            values[i] = 3f;
+                            break;
+                        default:
+                            break;
+                    }
+                }
+
+                if (row % 7 == 0)
+                {
+                    Array.Fill(values, row % 2 == 0 ? 1.5f : -0f);
+                }
+
+                foreach (var k in new[] { 1, 8, 36, n - 1 })
+                {
+                    var indices = new int[k];
+                    var selected = new float[k];
+                    var count = TopKSelection.Select(values, k, indices, selected, path);
+                    var numbers = values.Where(v => !float.IsNaN(v)).ToArray();
+                    var order = Enumerable.Range(0, n).Where(i => !float.IsNaN(values[i]))
+                        .OrderByDescending(i => values[i]).ThenBy(i => i).Take(k).Order().ToArray();
+                    count.Should().Be(Math.Min(k, numbers.Length), $"n = {n}, k = {k}, row {row}");
+                    indices[..count].Should().Equal(order, $"n = {n}, k = {k}, row {row}, path = {path}");
+                    selected[..count].Should().Equal(order.Select(i => values[i]));
+                }
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(TestData.Paths), MemberType = typeof(TestData))]
+    public void Select_IsExactOnWideRowsOfChangingScale(KernelPath path)
+    {
+        // Scale jumps between consecutive rows make the carried hint yield far too many or far too few candidates.
+        foreach (var (n, k) in new[] { (16384, 32), (3072, 32), (512, 36) })
+        {
+            for (var row = 0; row < 24; row++)
+            {
+                var scale = row % 3 == 0 ? 0.01f : (row % 3 == 1 ? 100f : 1f);
+                var values = TestData.Gaussian(n, (row * 7) + n, scale).Select(v => v + (row % 4 == 0 ? 5f : 0f)).ToArray();
+                var indices = new int[k];
+                var selected = new float[k];
+                var count = TopKSelection.Select(values, k, indices, selected, path);
+                var (refIndices, refValues) = Reference(values, k);
+                count.Should().Be(k);
+                indices.Should().Equal(refIndices, $"n = {n}, k = {k}, row {row}");
+                selected.Should().Equal(refValues);
+            }
+        }
+    }
 }
