@@ -44,54 +44,44 @@ internal sealed class ReconstructionPass
     public double FractionOfVarianceUnexplained { get; private set; }
 
     /// <summary>
-    /// Encodes <paramref name="encoderInput"/>, decodes, and adds the gradient of weight · (1/B) Σ_b ||target_b - x_hat_b||²
-    /// to <paramref name="gradients"/>. Adds each latent's firing count to <paramref name="firingCounts"/> unless it is empty.
+    /// Encodes <paramref name="encoderInput"/>, decodes, and computes the loss (1/B) Σ_b ||target_b - x_hat_b||², the
+    /// output gradient weight · (2/B)(x_hat - target) and the gradient of each active code (before the activation's
+    /// backward). <paramref name="packingBuffer"/>, when given, is overwritten with the packed W_enc (a buffer that is
+    /// dead during the pass).
     /// </summary>
-    public void Run(SparseAutoencoder model, Matrix encoderInput, Matrix target, double targetVariance, float weight, SaeGradients gradients, Span<long> firingCounts, DeadLatentRequest? dead)
+    public void Forward(SparseAutoencoder model, Matrix encoderInput, Matrix target, double targetVariance, float weight, float[]? packingBuffer, DeadLatentRequest? dead)
     {
         var rows = target.Rows;
         var d = model.InputDimension;
-        EncoderPass.Run(model, encoderInput, Codes, _activePreActivations, Centered, dead);
-        SparseKernels.Decode(Codes, model.DecoderWeightsArray, d, model.DecoderBiasArray, Reconstruction);
+        EncoderPass.Run(model, encoderInput, Codes, _activePreActivations, Centered, dead, packingBuffer);
 
-        // Loss, FVU and dL/dx_hat = weight · (2/B)(x_hat - x), in double per row, summed in row order.
-        var rowErrors = _rowErrors;
-        var scale = weight * 2.0f / rows;
-        SparseKernels.ParallelRows(rows, (start, end) =>
-        {
-            for (var r = start; r < end; r++)
-            {
-                var x = target.Row(r);
-                var xHat = Reconstruction.Row(r);
-                var g = OutputGradient.Row(r);
-                var sum = 0.0;
-                for (var c = 0; c < d; c++)
-                {
-                    var diff = xHat[c] - x[c];
-                    sum += (double)diff * diff;
-                    g[c] = scale * diff;
-                }
-
-                rowErrors[r] = sum;
-            }
-        });
-
+        // Decode, loss, FVU, dL/dx_hat (row errors in double, summed in row order) and each active code's gradient,
+        // in one pass per row.
+        SparseKernels.DecodeWithLossAndCodeGradients(
+            Codes, model.DecoderWeightsArray, d, model.DecoderBiasArray, target, weight * 2.0f / rows, Reconstruction, OutputGradient, _rowErrors, _codeGradients);
         var totalError = 0.0;
         for (var r = 0; r < rows; r++)
         {
-            totalError += rowErrors[r];
+            totalError += _rowErrors[r];
         }
 
         Loss = totalError / rows;
         FractionOfVarianceUnexplained = targetVariance > 0 ? totalError / targetVariance : double.NaN;
+    }
 
+    /// <summary>
+    /// Adds the gradient of the last <see cref="Forward"/>'s weighted loss to <paramref name="gradients"/>, and each
+    /// latent's firing count to <paramref name="firingCounts"/> unless it is empty.
+    /// </summary>
+    public void Backward(SparseAutoencoder model, SaeGradients gradients, Span<long> firingCounts)
+    {
+        var rows = Codes.Rows;
         var biasGradient = gradients.DecoderBiasArray;
         for (var r = 0; r < rows; r++)
         {
             TensorPrimitives.Add(biasGradient, OutputGradient.Row(r), biasGradient);
         }
 
-        SparseKernels.CodeGradients(Codes, model.DecoderWeightsArray, d, OutputGradient, _codeGradients);
         var capacity = Codes.Capacity;
         SparseKernels.ParallelRows(rows, (start, end) =>
         {

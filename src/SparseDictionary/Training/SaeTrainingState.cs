@@ -95,13 +95,16 @@ internal sealed class SaeTrainingState
             }
         }
 
+        // The encoder gradient is dead until the accumulators are cleared (AdamW consumed it last step): the encoder
+        // passes pack W_enc into it instead of renting latents x d more floats.
+        var packingBuffer = Gradients.EncoderWeightsArray;
+        Clean.Forward(Model, clean, clean, targetVariance, 1f, packingBuffer, request);
+        Noised?.Forward(Model, noised!, clean, targetVariance, denoisingWeight, packingBuffer, null);
+
         Gradients.Clear();
         Array.Clear(StepFiringCounts);
-        Clean.Run(Model, clean, clean, targetVariance, 1f, Gradients, StepFiringCounts, request);
-        if (noised is not null)
-        {
-            Noised!.Run(Model, noised, clean, targetVariance, denoisingWeight, Gradients, default, null);
-        }
+        Clean.Backward(Model, Gradients, StepFiringCounts);
+        Noised?.Backward(Model, Gradients, default);
 
         return new SaeStepContext(Model, clean, Clean.Centered, Clean.Codes, Clean.Reconstruction, Gradients)
         {
@@ -118,15 +121,14 @@ internal sealed class SaeTrainingState
         var d = Model.InputDimension;
         var h = Model.LatentCount;
         var path = KernelPaths.Current;
-        RowKernels.RemoveParallelComponent(Gradients.DecoderWeightsArray, Model.DecoderWeightsArray, h, d);
         _optimizerSteps++;
         var weights = AdamWStep.ForStep(_optimizerSteps, learningRate, options.Beta1, options.Beta2, options.Epsilon, options.WeightDecay);
         var biases = weights with { WeightDecay = 0 };
         AdamW.Update(Model.EncoderWeightsArray, Gradients.EncoderWeightsArray, _firstMoments[0], _secondMoments[0], weights, path);
         AdamW.Update(Model.EncoderBiasArray, Gradients.EncoderBiasArray, _firstMoments[1], _secondMoments[1], biases, path);
-        AdamW.Update(Model.DecoderWeightsArray, Gradients.DecoderWeightsArray, _firstMoments[2], _secondMoments[2], weights, path);
+        // Tangent projection of the decoder gradient, AdamW and row renormalisation in one pass (bit-identical to the three).
+        AdamW.UpdateUnitNormRows(Model.DecoderWeightsArray, Gradients.DecoderWeightsArray, _firstMoments[2], _secondMoments[2], h, d, weights, path);
         AdamW.Update(Model.DecoderBiasArray, Gradients.DecoderBiasArray, _firstMoments[3], _secondMoments[3], biases, path);
-        RowKernels.NormalizeRows(Model.DecoderWeightsArray, h, d);
 
         for (var i = 0; i < h; i++)
         {
@@ -209,6 +211,7 @@ internal sealed class SaeTrainingState
         var blocks = (x.Rows + blockRows - 1) / blockRows;
         var columnSums = new double[blocks * d];
         var squares = new double[blocks];
+        var path = KernelPaths.Current;
         SparseKernels.ParallelRows(blocks, (first, last) =>
         {
             for (var block = first; block < last; block++)
@@ -219,10 +222,7 @@ internal sealed class SaeTrainingState
                 {
                     var row = x.Row(r);
                     squares[block] += System.Numerics.Tensors.TensorPrimitives.SumOfSquares(row);
-                    for (var c = 0; c < d; c++)
-                    {
-                        sums[c] += row[c];
-                    }
+                    RowKernels.AddToDouble(row, sums, path);
                 }
             }
         });
