@@ -27,26 +27,9 @@ internal static class SparseKernels
     {
         ParallelRows(codes.Rows, (start, end) =>
         {
-            var w = weights.AsSpan();
-            var b = bias.Span;
             for (var r = start; r < end; r++)
             {
-                var row = output.Row(r);
-                if (b.IsEmpty)
-                {
-                    row.Clear();
-                }
-                else
-                {
-                    b.CopyTo(row);
-                }
-
-                var indices = codes.Indices(r);
-                var values = codes.Values(r);
-                for (var j = 0; j < indices.Length; j++)
-                {
-                    TensorPrimitives.MultiplyAdd(w.Slice(indices[j] * dimension, dimension), values[j], row, row);
-                }
+                DecodeRow(codes.Indices(r), codes.Values(r), weights, dimension, bias.Span, output.Row(r));
             }
         });
     }
@@ -60,7 +43,7 @@ internal static class SparseKernels
     /// double in column order; codeGradients[b,j] = W[indices[b,j]] · outputGradient[b].
     /// </summary>
     /// <remarks>Bit-identical to <see cref="Decode"/>, then the per-row loss loop, then <see cref="CodeGradients"/>: each row
-    /// goes through the same operations in the same order.</remarks>
+    /// goes through the same operations in the same order (the same row helpers).</remarks>
     public static void DecodeWithLossAndCodeGradients(
         SparseCodes codes,
         float[] weights,
@@ -76,26 +59,11 @@ internal static class SparseKernels
         var capacity = codes.Capacity;
         ParallelRows(codes.Rows, (start, end) =>
         {
-            var w = weights.AsSpan();
-            var b = bias.Span;
             for (var r = start; r < end; r++)
             {
-                var row = reconstruction.Row(r);
-                if (b.IsEmpty)
-                {
-                    row.Clear();
-                }
-                else
-                {
-                    b.CopyTo(row);
-                }
-
                 var indices = codes.Indices(r);
-                var values = codes.Values(r);
-                for (var j = 0; j < indices.Length; j++)
-                {
-                    TensorPrimitives.MultiplyAdd(w.Slice(indices[j] * dimension, dimension), values[j], row, row);
-                }
+                var row = reconstruction.Row(r);
+                DecodeRow(indices, codes.Values(r), weights, dimension, bias.Span, row);
 
                 var x = target.Row(r);
                 var g = outputGradient.Row(r);
@@ -108,11 +76,7 @@ internal static class SparseKernels
                 }
 
                 rowErrors[r] = sum;
-                var dest = codeGradients.AsSpan(r * capacity, indices.Length);
-                for (var j = 0; j < indices.Length; j++)
-                {
-                    dest[j] = TensorPrimitives.Dot(w.Slice(indices[j] * dimension, dimension), g);
-                }
+                CodeGradientsRow(indices, weights, dimension, g, codeGradients.AsSpan(r * capacity, indices.Length));
             }
         });
     }
@@ -123,18 +87,41 @@ internal static class SparseKernels
         var capacity = codes.Capacity;
         ParallelRows(codes.Rows, (start, end) =>
         {
-            var w = weights.AsSpan();
             for (var r = start; r < end; r++)
             {
-                var g = outputGradient.Row(r);
                 var indices = codes.Indices(r);
-                var dest = codeGradients.AsSpan(r * capacity, indices.Length);
-                for (var j = 0; j < indices.Length; j++)
-                {
-                    dest[j] = TensorPrimitives.Dot(w.Slice(indices[j] * dimension, dimension), g);
-                }
+                CodeGradientsRow(indices, weights, dimension, outputGradient.Row(r), codeGradients.AsSpan(r * capacity, indices.Length));
             }
         });
+    }
+
+    /// <summary>row = bias (or 0 when empty) + Σ_j values[j] · W[indices[j]], the terms added in order.</summary>
+    private static void DecodeRow(ReadOnlySpan<int> indices, ReadOnlySpan<float> values, float[] weights, int dimension, ReadOnlySpan<float> bias, Span<float> row)
+    {
+        if (bias.IsEmpty)
+        {
+            row.Clear();
+        }
+        else
+        {
+            bias.CopyTo(row);
+        }
+
+        var w = weights.AsSpan();
+        for (var j = 0; j < indices.Length; j++)
+        {
+            TensorPrimitives.MultiplyAdd(w.Slice(indices[j] * dimension, dimension), values[j], row, row);
+        }
+    }
+
+    /// <summary>destination[j] = W[indices[j]] · gradient.</summary>
+    private static void CodeGradientsRow(ReadOnlySpan<int> indices, float[] weights, int dimension, ReadOnlySpan<float> gradient, Span<float> destination)
+    {
+        var w = weights.AsSpan();
+        for (var j = 0; j < indices.Length; j++)
+        {
+            destination[j] = TensorPrimitives.Dot(w.Slice(indices[j] * dimension, dimension), gradient);
+        }
     }
 
     /// <summary>
