@@ -26,9 +26,11 @@ internal static class NoiseRows
         var stepSeed = DeterministicRandom.DeriveSeed(seed, (ulong)step);
         SparseKernels.ParallelRows(clean.Rows, (start, end) =>
         {
+            // One generator per chunk of rows, reseeded per row: the numbers depend only on (seed, step, row).
+            var random = new DeterministicRandom(0);
             for (var r = start; r < end; r++)
             {
-                var random = new DeterministicRandom(DeterministicRandom.DeriveSeed(stepSeed, (ulong)r));
+                random.Reseed(DeterministicRandom.DeriveSeed(stepSeed, (ulong)r));
                 noiseRow(clean.Row(r), destination.Row(r), random);
             }
         });

@@ -13,13 +13,17 @@ internal sealed class DeterministicRandom
     private double? _spareGaussian;
 
     /// <summary>Creates a generator from a 64-bit seed.</summary>
-    public DeterministicRandom(ulong seed)
+    public DeterministicRandom(ulong seed) => Reseed(seed);
+
+    /// <summary>Puts the generator in the state <c>new DeterministicRandom(seed)</c> starts in (reuse without allocating).</summary>
+    public void Reseed(ulong seed)
     {
         var x = seed;
         _s0 = SplitMix(ref x);
         _s1 = SplitMix(ref x);
         _s2 = SplitMix(ref x);
         _s3 = SplitMix(ref x);
+        _spareGaussian = null;
     }
 
     /// <summary>Derives an independent seed from a parent seed and a stream number (e.g. an SAE index or a purpose tag).</summary>

@@ -6,6 +6,18 @@ namespace SparseDictionary.Tests.Kernels;
 public class TopKSelectionTests
 {
     /// <summary>Reference: sort all (value desc, index asc), take k, list them by index.</summary>
+    /// <summary>Selects on <paramref name="path"/> and asserts the count min(k, n), the indices and the values of <see cref="Reference"/>.</summary>
+    private static void SelectMatchesReference(float[] values, int k, KernelPath path, string because)
+    {
+        var indices = new int[k];
+        var selected = new float[k];
+        var count = TopKSelection.Select(values, k, indices, selected, path);
+        var (refIndices, refValues) = Reference(values, k);
+        count.Should().Be(Math.Min(k, values.Length), because);
+        indices[..count].Should().Equal(refIndices, because);
+        selected[..count].Should().Equal(refValues, because);
+    }
+
     private static (int[] Indices, float[] Values) Reference(float[] values, int k)
     {
         var order = Enumerable.Range(0, values.Length).OrderByDescending(i => values[i]).ThenBy(i => i).Take(k).Order().ToArray();
@@ -28,13 +40,7 @@ public class TopKSelectionTests
 
                 // Rounded values create many ties, which the order must break toward the lower index.
                 var values = TestData.Gaussian(n, (n * 31) + k).Select(v => MathF.Round(v * 4) / 4).ToArray();
-                var indices = new int[k];
-                var selected = new float[k];
-                var count = TopKSelection.Select(values, k, indices, selected, path);
-                var (refIndices, refValues) = Reference(values, k);
-                count.Should().Be(Math.Min(k, n), $"n = {n}, k = {k}");
-                indices[..count].Should().Equal(refIndices, $"n = {n}, k = {k}, path = {path}");
-                selected[..count].Should().Equal(refValues);
+                SelectMatchesReference(values, k, path, $"n = {n}, k = {k}, path = {path}");
             }
         }
     }
@@ -84,13 +90,7 @@ public class TopKSelectionTests
                     }
                 }
 
-                var indices = new int[k];
-                var selected = new float[k];
-                var count = TopKSelection.Select(values, k, indices, selected, path);
-                var (refIndices, refValues) = Reference(values, k);
-                count.Should().Be(k);
-                indices.Should().Equal(refIndices, $"n = {n}, k = {k}, row {row}");
-                selected.Should().Equal(refValues);
+                SelectMatchesReference(values, k, path, $"n = {n}, k = {k}, row {row}");
             }
         }
     }
@@ -163,13 +163,7 @@ public class TopKSelectionTests
             {
                 var scale = row % 3 == 0 ? 0.01f : (row % 3 == 1 ? 100f : 1f);
                 var values = TestData.Gaussian(n, (row * 7) + n, scale).Select(v => v + (row % 4 == 0 ? 5f : 0f)).ToArray();
-                var indices = new int[k];
-                var selected = new float[k];
-                var count = TopKSelection.Select(values, k, indices, selected, path);
-                var (refIndices, refValues) = Reference(values, k);
-                count.Should().Be(k);
-                indices.Should().Equal(refIndices, $"n = {n}, k = {k}, row {row}");
-                selected.Should().Equal(refValues);
+                SelectMatchesReference(values, k, path, $"n = {n}, k = {k}, row {row}");
             }
         }
     }
