@@ -122,7 +122,7 @@ internal static class AdamW
         var i = 0;
         if (path != KernelPath.Scalar && Vector256.IsHardwareAccelerated)
         {
-            i = UpdateVector(p, g, m, v, s, fma: path == KernelPath.Avx2Fma && Fma.IsSupported);
+            i = UpdateVector(p, g, m, v, s, fma: KernelPaths.UsesFma(path) && Fma.IsSupported);
         }
 
         var decay = 1 - (s.LearningRate * s.WeightDecay);

@@ -342,10 +342,10 @@ internal static unsafe class Gemm
         int rowBlock = item / phase.ColChunks;
         int chunk = item - (rowBlock * phase.ColChunks);
         int mPanels = CeilDiv(problem.M, MR);
-        int row0 = Split(mPanels, phase.RowBlocks, rowBlock) * MR;
-        int rows = Math.Min(Split(mPanels, phase.RowBlocks, rowBlock + 1) * MR, problem.M) - row0;
-        int col0 = Split(phase.Panels, phase.ColChunks, chunk) * NR;
-        int cols = Math.Min(Split(phase.Panels, phase.ColChunks, chunk + 1) * NR, phase.Cols) - col0;
+        int row0 = SplitPanels(mPanels, phase.RowBlocks, rowBlock) * MR;
+        int rows = Math.Min(SplitPanels(mPanels, phase.RowBlocks, rowBlock + 1) * MR, problem.M) - row0;
+        int col0 = SplitPanels(phase.Panels, phase.ColChunks, chunk) * NR;
+        int cols = Math.Min(SplitPanels(phase.Panels, phase.ColChunks, chunk + 1) * NR, phase.Cols) - col0;
         if (rows <= 0 || cols <= 0)
         {
             return;
@@ -356,6 +356,9 @@ internal static unsafe class Gemm
         float* c = problem.C + (row0 * problem.Ldc) + phase.Col0 + col0;
         switch (problem.Path)
         {
+            case KernelPath.Avx512Fma:
+                MacroKernelAvx512(rows, cols, phase.Kc, packA, b, c, problem.Ldc, problem.Alpha, phase.Beta);
+                break;
             case KernelPath.Avx2Fma:
                 MacroKernel<Avx2FmaMicroKernel>(rows, cols, phase.Kc, packA, b, c, problem.Ldc, problem.Alpha, phase.Beta);
                 break;
@@ -382,7 +385,7 @@ internal static unsafe class Gemm
         int kc = DepthBlock(k);
         int nPanels = CeilDiv(n, NR);
         int colBlocks = CeilDiv(nPanels, NcMaxPanels);
-        int maxBlockPanels = CeilDiv(nPanels, colBlocks);
+        int maxBlockPanels = Math.Min(nPanels, 2 * CeilDiv(CeilDiv(nPanels, 2), colBlocks));
 
         int threads = ResolveThreads(maxDegreeOfParallelism, (long)m * n * k);
         GemmWorkerTeam? team = threads > 1 ? GemmWorkerTeam.TryAcquire() : null;
@@ -399,8 +402,8 @@ internal static unsafe class Gemm
                 {
                     for (int colBlock = 0; colBlock < colBlocks; colBlock++)
                     {
-                        int s0 = Split(nPanels, colBlocks, colBlock);
-                        int s1 = Split(nPanels, colBlocks, colBlock + 1);
+                        int s0 = SplitPanels(nPanels, colBlocks, colBlock);
+                        int s1 = SplitPanels(nPanels, colBlocks, colBlock + 1);
                         int col0 = s0 * NR;
                         int cols = Math.Min(s1 * NR, n) - col0;
                         int panels = s1 - s0;
@@ -482,20 +485,20 @@ internal static unsafe class Gemm
     /// <param name="colChunks">The number of column chunks.</param>
     private static void PlanCompute(int m, int panels, int participants, out int rowBlocks, out int colChunks)
     {
-        int mPanels = CeilDiv(m, MR);
-        rowBlocks = CeilDiv(mPanels, McMaxPanels);
+        int mPairs = CeilDiv(m, 2 * MR);
+        rowBlocks = CeilDiv(mPairs, McMaxPanels / 2);
         colChunks = 1;
         if (participants > 1)
         {
             if (rowBlocks >= 2 * participants)
             {
                 // Equal-sized row blocks, a whole number per thread.
-                rowBlocks = Math.Min(mPanels, CeilDiv(rowBlocks, participants) * participants);
+                rowBlocks = Math.Min(mPairs, CeilDiv(rowBlocks, participants) * participants);
             }
             else
             {
                 // Few rows: also split the columns (the small A block is then packed once per chunk).
-                colChunks = Math.Min(panels, CeilDiv(4 * participants, rowBlocks));
+                colChunks = Math.Min(CeilDiv(panels, 2), CeilDiv(4 * participants, rowBlocks));
             }
         }
     }
@@ -553,6 +556,37 @@ internal static unsafe class Gemm
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// The <see cref="KernelPath.Avx512Fma"/> macro-kernel: full 12 x 32 blocks on <see cref="Avx512FmaBlockKernel"/>,
+    /// the rest (a last odd micro-panel of rows or columns, partial tiles) on the 6 x 16 AVX2 kernel, which gives the
+    /// same bits.
+    /// </summary>
+    /// <param name="rows">Rows of the C block.</param>
+    /// <param name="cols">Columns of the C block.</param>
+    /// <param name="kc">The depth.</param>
+    /// <param name="a">The packed A block.</param>
+    /// <param name="b">The packed B micro-panels.</param>
+    /// <param name="c">The C block's top-left element.</param>
+    /// <param name="ldc">The row stride of C.</param>
+    /// <param name="alpha">The scale of the product.</param>
+    /// <param name="beta">The scale of the old C (0: write-only).</param>
+    private static void MacroKernelAvx512(int rows, int cols, int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)
+    {
+        int blockRows = rows / Avx512FmaBlockKernel.Rows * Avx512FmaBlockKernel.Rows;
+        int blockCols = cols / Avx512FmaBlockKernel.Columns * Avx512FmaBlockKernel.Columns;
+        for (int j = 0; j < blockCols; j += Avx512FmaBlockKernel.Columns)
+        {
+            float* bp = b + ((nint)j * kc);
+            for (int i = 0; i < blockRows; i += Avx512FmaBlockKernel.Rows)
+            {
+                Avx512FmaBlockKernel.Run(kc, a + ((nint)i * kc), bp, c + (i * ldc) + j, ldc, alpha, beta);
+            }
+        }
+
+        MacroKernel<Avx2FmaMicroKernel>(rows - blockRows, blockCols, kc, a + ((nint)blockRows * kc), b, c + (blockRows * ldc), ldc, alpha, beta);
+        MacroKernel<Avx2FmaMicroKernel>(rows, cols - blockCols, kc, a, b + ((nint)blockCols * kc), c + blockCols, ldc, alpha, beta);
     }
 
     /// <summary>Computes a partial tile through a full-size scratch tile, with the same micro-kernel as full tiles.</summary>
@@ -627,6 +661,17 @@ internal static unsafe class Gemm
     /// <param name="index">The part, 0 to <paramref name="parts"/>.</param>
     /// <returns>The first unit of the part.</returns>
     private static int Split(int total, int parts, int index) => (int)((long)total * index / parts);
+
+    /// <summary>
+    /// The first micro-panel of part <paramref name="index"/> when <paramref name="panels"/> micro-panels are split
+    /// into <paramref name="parts"/> near-equal parts of whole pairs (so the <see cref="KernelPath.Avx512Fma"/> block
+    /// kernel, two micro-panels wide and tall, rarely meets an odd one); only the last part may end on an odd panel.
+    /// </summary>
+    /// <param name="panels">The number of micro-panels.</param>
+    /// <param name="parts">The number of parts, positive.</param>
+    /// <param name="index">The part, 0 to <paramref name="parts"/>.</param>
+    /// <returns>The first micro-panel of the part (<paramref name="panels"/> for <paramref name="index"/> = <paramref name="parts"/>).</returns>
+    private static int SplitPanels(int panels, int parts, int index) => Math.Min(panels, 2 * Split(CeilDiv(panels, 2), parts, index));
 
     /// <summary>The number of threads to use: the cap (all cores for -1), or 1 for small work.</summary>
     /// <param name="maxDegreeOfParallelism">The caller's cap.</param>

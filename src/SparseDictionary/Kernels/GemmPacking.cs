@@ -49,7 +49,7 @@ internal static unsafe class GemmPacking
             {
                 // op(A)[i, p] = A[i * lda + p]: gather one value from each of MR rows per depth step.
                 float* src = a + ((row0 + r) * lda) + p0;
-                if (mr == Gemm.MR && path == KernelPath.Avx2Fma)
+                if (mr == Gemm.MR && KernelPaths.UsesFma(path))
                 {
                     PackARowsAvx(src, lda, kc, d);
                 }
@@ -101,7 +101,7 @@ internal static unsafe class GemmPacking
             {
                 // op(B)[p, j] = B[j * ldb + p]: gather one value from each of NR rows per depth step.
                 float* src = b + ((col0 + s) * ldb) + p0;
-                if (nr == Gemm.NR && path == KernelPath.Avx2Fma)
+                if (nr == Gemm.NR && KernelPaths.UsesFma(path))
                 {
                     PackBRowsAvx(src, ldb, kc, d);
                 }

@@ -2,8 +2,8 @@ namespace SparseDictionary.Kernels;
 
 /// <summary>The instruction-set path a kernel runs on.</summary>
 /// <remarks>
-/// Kernels pick the best supported path at run time: <see cref="Avx2Fma"/> where the CPU has AVX2 and FMA,
-/// else <see cref="Vector256"/> (portable <c>System.Runtime.Intrinsics.Vector256</c>, hardware accelerated or emulated),
+/// Kernels pick the best supported path at run time: <see cref="Avx512Fma"/> where the CPU has AVX-512 F, AVX2 and
+/// FMA, else <see cref="Avx2Fma"/> where it has AVX2 and FMA, else <see cref="Vector256"/> (portable <c>System.Runtime.Intrinsics.Vector256</c>, hardware accelerated or emulated),
 /// else <see cref="Scalar"/>. Tests and benchmarks can force a slower path with <see cref="KernelPaths.Force"/>.
 /// </remarks>
 public enum KernelPath
@@ -16,4 +16,11 @@ public enum KernelPath
 
     /// <summary>x86 AVX2 with fused multiply-add intrinsics.</summary>
     Avx2Fma = 2,
+
+    /// <summary>
+    /// x86 AVX-512 (F) with fused multiply-add: the GEMM runs a 12 x 32 block kernel on 512-bit registers; every other
+    /// kernel runs its <see cref="Avx2Fma"/> code. Bit-identical to <see cref="Avx2Fma"/>: each element gets the same
+    /// fused operations in the same order.
+    /// </summary>
+    Avx512Fma = 3,
 }

@@ -10,7 +10,8 @@ public static class KernelPaths
 
     /// <summary>The fastest path this CPU supports.</summary>
     public static KernelPath Best { get; } =
-        Avx2.IsSupported && Fma.IsSupported ? KernelPath.Avx2Fma
+        IsSupported(KernelPath.Avx512Fma) ? KernelPath.Avx512Fma
+        : IsSupported(KernelPath.Avx2Fma) ? KernelPath.Avx2Fma
         : Vector256.IsHardwareAccelerated ? KernelPath.Vector256
         : KernelPath.Scalar;
 
@@ -22,25 +23,45 @@ public static class KernelPaths
     /// tasks and parallel loops started inside the scope) until the returned scope is disposed.
     /// </summary>
     /// <param name="path">The path to force. <see cref="KernelPath.Vector256"/> runs on any CPU (emulated where
-    /// not accelerated); <see cref="KernelPath.Avx2Fma"/> needs AVX2 and FMA.</param>
+    /// not accelerated); <see cref="KernelPath.Avx2Fma"/> needs AVX2 and FMA; <see cref="KernelPath.Avx512Fma"/>
+    /// needs AVX-512 F as well.</param>
     /// <returns>A scope that restores the previous path when disposed.</returns>
-    /// <exception cref="PlatformNotSupportedException"><paramref name="path"/> is <see cref="KernelPath.Avx2Fma"/> and the CPU lacks AVX2 or FMA.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="path"/> is not a defined path.</exception>
+    /// <exception cref="PlatformNotSupportedException">The CPU lacks the instructions <paramref name="path"/> needs.</exception>
     public static IDisposable Force(KernelPath path)
     {
         if (!Enum.IsDefined(path))
         {
-            throw new ArgumentOutOfRangeException(nameof(path), path, "Expected Scalar, Vector256 or Avx2Fma.");
+            throw new ArgumentOutOfRangeException(nameof(path), path, "Expected Scalar, Vector256, Avx2Fma or Avx512Fma.");
         }
 
-        if (path == KernelPath.Avx2Fma && !(Avx2.IsSupported && Fma.IsSupported))
+        if (!IsSupported(path))
         {
-            throw new PlatformNotSupportedException("KernelPath.Avx2Fma needs AVX2 and FMA, which this CPU lacks.");
+            string needs = path == KernelPath.Avx2Fma ? "AVX2 and FMA" : "AVX-512 F, AVX2 and FMA";
+            throw new PlatformNotSupportedException($"KernelPath.{path} needs {needs}, which this CPU lacks.");
         }
 
         var previous = s_forced.Value;
         s_forced.Value = path;
         return new Scope(previous);
     }
+
+    /// <summary>Whether this CPU can run <paramref name="path"/>.</summary>
+    /// <param name="path">A path.</param>
+    /// <returns><see langword="true"/> for <see cref="KernelPath.Scalar"/> and <see cref="KernelPath.Vector256"/> (emulated where not
+    /// accelerated), and for the x86 paths when the CPU has their instructions.</returns>
+    public static bool IsSupported(KernelPath path) => path switch
+    {
+        KernelPath.Scalar or KernelPath.Vector256 => true,
+        KernelPath.Avx2Fma => Avx2.IsSupported && Fma.IsSupported,
+        KernelPath.Avx512Fma => Avx512F.IsSupported && Avx2.IsSupported && Fma.IsSupported,
+        _ => false,
+    };
+
+    /// <summary>Whether <paramref name="path"/> runs the x86 fused multiply-add code (<see cref="KernelPath.Avx2Fma"/> or <see cref="KernelPath.Avx512Fma"/>).</summary>
+    /// <param name="path">A path.</param>
+    /// <returns><see langword="true"/> for the two fused x86 paths.</returns>
+    internal static bool UsesFma(KernelPath path) => path is KernelPath.Avx2Fma or KernelPath.Avx512Fma;
 
     private sealed class Scope(KernelPath? previous) : IDisposable
     {

@@ -326,7 +326,7 @@ internal static class SparseKernels
         var c = 0;
         if (path != KernelPath.Scalar && Vector256.IsHardwareAccelerated)
         {
-            var fma = path == KernelPath.Avx2Fma && Fma.IsSupported;
+            var fma = KernelPaths.UsesFma(path) && Fma.IsSupported;
             var vectorEnd = d - (d % Vector256<float>.Count);
             for (; c <= vectorEnd - (4 * Vector256<float>.Count); c += 4 * Vector256<float>.Count)
             {

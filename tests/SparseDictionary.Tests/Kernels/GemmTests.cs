@@ -7,7 +7,7 @@ public class GemmTests
 {
     private static readonly int[] s_sizes = [0, 1, 2, 3, 5, 7, 8, 15, 16, 17, 31, 33, 64, 65, 127, 257];
 
-    public static TheoryData<KernelPath> Paths => new() { KernelPath.Scalar, KernelPath.Vector256, KernelPath.Avx2Fma };
+    public static TheoryData<KernelPath> Paths => TestData.Paths();
 
     /// <summary>
     /// The awkward-shape sweep is split into 8 chunks per path so a failure points at a small set of cases and the
@@ -16,7 +16,7 @@ public class GemmTests
     public static TheoryData<KernelPath, int> PathsAndSeeds()
     {
         var data = new TheoryData<KernelPath, int>();
-        foreach (KernelPath path in new[] { KernelPath.Scalar, KernelPath.Vector256, KernelPath.Avx2Fma })
+        foreach (KernelPath path in TestData.SupportedPaths())
         {
             for (int seed = 0; seed < 8; seed++)
             {
@@ -84,7 +84,7 @@ public class GemmTests
         // row blocks, n over a partial micro-panel; both parallel and serial.
         CheckAgainstReference(false, true, 300, 700, 600, 1f, 0f, pad: 0, seed: 1, maxDegreeOfParallelism: -1);
         CheckAgainstReference(true, false, 301, 333, 517, 0.5f, 2f, pad: 5, seed: 2, maxDegreeOfParallelism: -1);
-        if (path == KernelPath.Avx2Fma)
+        if (path is KernelPath.Avx2Fma or KernelPath.Avx512Fma)
         {
             // n over several column blocks (NcMaxPanels * NR = 4096 columns).
             CheckAgainstReference(false, true, 40, 4200, 70, 1f, 0f, pad: 1, seed: 3, maxDegreeOfParallelism: -1);
@@ -138,7 +138,7 @@ public class GemmTests
     public void Multiply_is_bit_identical_for_any_thread_count(KernelPath path)
     {
         using var _ = KernelPaths.Force(path);
-        int m = path == KernelPath.Avx2Fma ? 517 : 203, n = 611, k = 300;
+        int m = path is KernelPath.Avx2Fma or KernelPath.Avx512Fma ? 517 : 203, n = 611, k = 300;
         float[] a = RandomMatrix(m * k, 10);
         float[] b = RandomMatrix(n * k, 11);
         float[] c0 = RandomMatrix(m * n, 12);
@@ -340,6 +340,44 @@ public class GemmTests
         }
 
         Bits(vector).Should().Equal(Bits(scalar));
+    }
+
+    [KernelPathFact(KernelPath.Avx512Fma)]
+    public void Avx512_and_avx2_paths_agree_bit_for_bit()
+    {
+        // Both run acc = fma(a, b, acc) in increasing depth order and then fma(alpha, acc, beta * c) per element; the
+        // AVX-512 path only does it 16 lanes at a time in 12 x 32 blocks, with the rest on the AVX2 tile. The shapes
+        // mix full blocks with odd micro-panels and partial tiles in both directions, several depth blocks (k > 256)
+        // and several column blocks (n > 4096), with beta 0 (C never read) and beta != 0, serial and parallel.
+        (int M, int N, int K, bool TransposeA, bool TransposeB, float Beta, int Threads)[] cases =
+        [
+            (12, 32, 1, false, true, 0f, 1),
+            (11, 31, 7, false, false, 0f, 1),
+            (13, 33, 256, true, true, 0.5f, 1),
+            (24, 64, 257, false, true, 2f, -1),
+            (30, 48, 300, true, false, 0f, -1),
+            (517, 611, 300, false, true, 0.5f, -1),
+            (1000, 96, 40, false, false, 1f, 2),
+            (40, 4200, 70, false, true, 0f, -1),
+        ];
+        foreach (var (m, n, k, transposeA, transposeB, beta, threads) in cases)
+        {
+            float[] a = RandomMatrix(m * k, m + k);
+            float[] b = RandomMatrix(k * n, n + k);
+            float[] avx2 = RandomMatrix(m * n, m + n);
+            float[] avx512 = (float[])avx2.Clone();
+            using (KernelPaths.Force(KernelPath.Avx2Fma))
+            {
+                Gemm.Multiply(transposeA, transposeB, m, n, k, 0.75f, a, transposeA ? m : k, b, transposeB ? k : n, beta, avx2, n, threads);
+            }
+
+            using (KernelPaths.Force(KernelPath.Avx512Fma))
+            {
+                Gemm.Multiply(transposeA, transposeB, m, n, k, 0.75f, a, transposeA ? m : k, b, transposeB ? k : n, beta, avx512, n, threads);
+            }
+
+            Bits(avx512).Should().Equal(Bits(avx2), $"{m} x {n} x {k}, tA {transposeA}, tB {transposeB}, beta {beta}, threads {threads}");
+        }
     }
 
     /// <summary>

@@ -193,7 +193,7 @@ public class SparseKernelsTests
             var encBiasRef = new float[latents];
             var decBias = new float[d];
             var decBiasRef = new float[d];
-            var fused = path == KernelPath.Avx2Fma;
+            var fused = path is KernelPath.Avx2Fma or KernelPath.Avx512Fma;
             var vectorEnd = path == KernelPath.Scalar ? 0 : d - (d % 8);
             var sums = new float[latents];
             var fired = new bool[latents];

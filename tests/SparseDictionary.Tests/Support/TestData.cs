@@ -9,16 +9,8 @@ internal static class TestData
     /// <summary>Awkward lengths: 0..33, around vector and block widths, primes, 257.</summary>
     public static readonly int[] AwkwardLengths = [.. Enumerable.Range(0, 34), 47, 63, 64, 65, 97, 127, 128, 129, 251, 255, 256, 257];
 
-    /// <summary>Every kernel path this CPU supports.</summary>
-    public static IEnumerable<KernelPath> SupportedPaths()
-    {
-        yield return KernelPath.Scalar;
-        yield return KernelPath.Vector256;
-        if (KernelPaths.Best == KernelPath.Avx2Fma)
-        {
-            yield return KernelPath.Avx2Fma;
-        }
-    }
+    /// <summary>Every kernel path this CPU supports (the x86 paths only where it has their instructions).</summary>
+    public static IEnumerable<KernelPath> SupportedPaths() => Enum.GetValues<KernelPath>().Where(KernelPaths.IsSupported);
 
     public static TheoryData<KernelPath> Paths()
     {
