@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using SparseDictionary.Activations;
 using SparseDictionary.Data;
+using SparseDictionary.Kernels;
 using SparseDictionary.Modeling;
 using SparseDictionary.Tensors;
 using SparseDictionary.Training;
@@ -11,12 +12,22 @@ namespace SparseDictionary.Benchmarks;
 /// One full training step (encoder, TopK, sparse decode, loss, sparse backward, AdamW, decoder renormalisation) at the
 /// configurations of the speed issue. Tokens/s = batch / mean time.
 /// C1: d 768, 3072 latents, k 32, batch 1024. C2: d 768, 16384 latents, k 32, batch 1024. C3: d 256, 512 latents, k 36, batch 10000.
+/// Each runs on every x86 fused path this CPU has (<see cref="KernelPath.Avx2Fma"/>, and <see cref="KernelPath.Avx512Fma"/>
+/// where it has AVX-512), forced for the whole run; both give the same bits.
 /// </summary>
 [MemoryDiagnoser]
 public class TrainingStepBenchmarks
 {
     private TrainingRun _run = null!;
     private Matrix _batch = null!;
+    private IDisposable? _forcedPath;
+
+    /// <summary>The x86 fused paths this CPU supports (the portable paths are measured by the GEMM benchmarks).</summary>
+    public static IEnumerable<KernelPath> FastPaths => new[] { KernelPath.Avx2Fma, KernelPath.Avx512Fma }.Where(KernelPaths.IsSupported);
+
+    /// <summary>The kernel path of this run.</summary>
+    [ParamsSource(nameof(FastPaths))]
+    public KernelPath Path { get; set; } = KernelPath.Avx2Fma;
 
     [Params("C1", "C2", "C3")]
     public string Config { get; set; } = "C1";
@@ -24,6 +35,7 @@ public class TrainingStepBenchmarks
     [GlobalSetup]
     public void Setup()
     {
+        _forcedPath = KernelPaths.Force(Path);
         var (d, latents, k, batch) = Config switch
         {
             "C1" => (768, 3072, 32, 1024),
@@ -37,6 +49,14 @@ public class TrainingStepBenchmarks
         sae.InitializeDecoderBias(_batch, DecoderBiasInitialization.Mean);
         var trainer = new SaeTrainer(new SaeTrainerOptions { BatchSize = batch, TotalTokens = 1_000_000L * batch });
         _run = trainer.StartRun([sae], batch);
+    }
+
+    /// <summary>Releases the forced path.</summary>
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _forcedPath?.Dispose();
+        _forcedPath = null;
     }
 
     /// <summary>One step on a fixed batch.</summary>

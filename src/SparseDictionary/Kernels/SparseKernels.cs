@@ -25,11 +25,12 @@ internal static class SparseKernels
     /// <summary>output[b] = bias + Σ_j values[b,j] · W[indices[b,j]] for each row b. <paramref name="bias"/> may be empty (no bias).</summary>
     public static void Decode(SparseCodes codes, float[] weights, int dimension, ReadOnlyMemory<float> bias, Matrix output)
     {
+        var path = KernelPaths.Current;
         ParallelRows(codes.Rows, (start, end) =>
         {
             for (var r = start; r < end; r++)
             {
-                DecodeRow(codes.Indices(r), codes.Values(r), weights, dimension, bias.Span, output.Row(r));
+                SparseRowKernels.Decode(codes.Indices(r), codes.Values(r), weights, dimension, bias.Span, output.Row(r), path);
             }
         });
     }
@@ -39,11 +40,12 @@ internal static class SparseKernels
     /// pass over the rows, each row's reconstruction and gradient still in cache for the next stage. Per row b:
     /// reconstruction[b] = bias + Σ_j values[b,j] · W[indices[b,j]];
     /// outputGradient[b,c] = scale · (reconstruction[b,c] - target[b,c]);
-    /// rowErrors[b] = Σ_c (reconstruction[b,c] - target[b,c])², each difference rounded to float, squared and summed in
-    /// double in column order; codeGradients[b,j] = W[indices[b,j]] · outputGradient[b].
+    /// rowErrors[b] = Σ_c (reconstruction[b,c] - target[b,c])², each difference rounded to float, squared exactly and
+    /// summed in double (<see cref="SparseRowKernels.SquaredErrorWithGradient"/>); codeGradients[b,j] = W[indices[b,j]] ·
+    /// outputGradient[b] (<see cref="SparseRowKernels.Dot"/>).
     /// </summary>
-    /// <remarks>Bit-identical to <see cref="Decode"/>, then the per-row loss loop, then <see cref="CodeGradients"/>: each row
-    /// goes through the same operations in the same order (the same row helpers).</remarks>
+    /// <remarks>Bit-identical to <see cref="Decode"/>, then <see cref="SparseRowKernels.SquaredErrorWithGradient"/> per row,
+    /// then <see cref="CodeGradients"/>: each row goes through the same row kernels. Every path gives the same bits.</remarks>
     public static void DecodeWithLossAndCodeGradients(
         SparseCodes codes,
         float[] weights,
@@ -57,26 +59,17 @@ internal static class SparseKernels
         float[] codeGradients)
     {
         var capacity = codes.Capacity;
+        var path = KernelPaths.Current;
         ParallelRows(codes.Rows, (start, end) =>
         {
             for (var r = start; r < end; r++)
             {
                 var indices = codes.Indices(r);
                 var row = reconstruction.Row(r);
-                DecodeRow(indices, codes.Values(r), weights, dimension, bias.Span, row);
-
-                var x = target.Row(r);
+                SparseRowKernels.Decode(indices, codes.Values(r), weights, dimension, bias.Span, row, path);
                 var g = outputGradient.Row(r);
-                var sum = 0.0;
-                for (var c = 0; c < dimension; c++)
-                {
-                    var diff = row[c] - x[c];
-                    sum += (double)diff * diff;
-                    g[c] = scale * diff;
-                }
-
-                rowErrors[r] = sum;
-                CodeGradientsRow(indices, weights, dimension, g, codeGradients.AsSpan(r * capacity, indices.Length));
+                rowErrors[r] = SparseRowKernels.SquaredErrorWithGradient(row, target.Row(r), scale, g, path);
+                SparseRowKernels.Dots(indices, weights, dimension, g, codeGradients.AsSpan(r * capacity, indices.Length), path);
             }
         });
     }
@@ -85,43 +78,15 @@ internal static class SparseKernels
     public static void CodeGradients(SparseCodes codes, float[] weights, int dimension, Matrix outputGradient, float[] codeGradients)
     {
         var capacity = codes.Capacity;
+        var path = KernelPaths.Current;
         ParallelRows(codes.Rows, (start, end) =>
         {
             for (var r = start; r < end; r++)
             {
                 var indices = codes.Indices(r);
-                CodeGradientsRow(indices, weights, dimension, outputGradient.Row(r), codeGradients.AsSpan(r * capacity, indices.Length));
+                SparseRowKernels.Dots(indices, weights, dimension, outputGradient.Row(r), codeGradients.AsSpan(r * capacity, indices.Length), path);
             }
         });
-    }
-
-    /// <summary>row = bias (or 0 when empty) + Σ_j values[j] · W[indices[j]], the terms added in order.</summary>
-    private static void DecodeRow(ReadOnlySpan<int> indices, ReadOnlySpan<float> values, float[] weights, int dimension, ReadOnlySpan<float> bias, Span<float> row)
-    {
-        if (bias.IsEmpty)
-        {
-            row.Clear();
-        }
-        else
-        {
-            bias.CopyTo(row);
-        }
-
-        var w = weights.AsSpan();
-        for (var j = 0; j < indices.Length; j++)
-        {
-            TensorPrimitives.MultiplyAdd(w.Slice(indices[j] * dimension, dimension), values[j], row, row);
-        }
-    }
-
-    /// <summary>destination[j] = W[indices[j]] · gradient.</summary>
-    private static void CodeGradientsRow(ReadOnlySpan<int> indices, float[] weights, int dimension, ReadOnlySpan<float> gradient, Span<float> destination)
-    {
-        var w = weights.AsSpan();
-        for (var j = 0; j < indices.Length; j++)
-        {
-            destination[j] = TensorPrimitives.Dot(w.Slice(indices[j] * dimension, dimension), gradient);
-        }
     }
 
     /// <summary>

@@ -258,15 +258,7 @@ public class SparseKernelsTests
             SparseKernels.Decode(codes, weights, d, bias, expectedReconstruction);
             for (var r = 0; r < rows; r++)
             {
-                var sum = 0.0;
-                for (var c = 0; c < d; c++)
-                {
-                    var diff = expectedReconstruction[r, c] - target[r, c];
-                    sum += (double)diff * diff;
-                    expectedGradient[r, c] = scale * diff;
-                }
-
-                expectedErrors[r] = sum;
+                expectedErrors[r] = SparseRowKernels.SquaredErrorWithGradient(expectedReconstruction.Row(r), target.Row(r), scale, expectedGradient.Row(r), path);
             }
 
             SparseKernels.CodeGradients(codes, weights, d, expectedGradient, expectedCodeGradients);
