@@ -96,6 +96,9 @@ internal static class SparseKernels
     /// encoderBiasGradient[i] += preGradients[b,j];
     /// decoderBiasGradient -= Σ_i (Σ preGradients for i) · encoderWeights[i] (the path through x - b_dec in the encoder).
     /// Also adds each latent's number of active entries to <paramref name="firingCounts"/> when it is not empty.
+    /// With <paramref name="overwrite"/>, the decoder and encoder weight gradients are written instead of added to (each
+    /// latent's rows start from zero; rows of latents without entries are set to zero), which spares the caller clearing
+    /// latents x d floats twice over; the bias gradients are still added to.
     /// </summary>
     /// <remarks>
     /// The active entries are grouped by (row tile, latent) with a stable counting sort (row order kept inside each
@@ -116,7 +119,8 @@ internal static class SparseKernels
         float[] encoderGradient,
         float[] encoderBiasGradient,
         float[] decoderBiasGradient,
-        Span<long> firingCounts)
+        Span<long> firingCounts,
+        bool overwrite = false)
     {
         var latents = codes.LatentCount;
         var d = encoderInput.Columns;
@@ -140,6 +144,7 @@ internal static class SparseKernels
         tileRows = (rows + tiles - 1) / tiles;
         var keys = tiles * latents;
         var sums = ArrayPool<float>.Shared.Rent(latents);
+        var started = ArrayPool<bool>.Shared.Rent(latents);
         var start = ArrayPool<int>.Shared.Rent(keys + 1);
         var cursor = ArrayPool<int>.Shared.Rent(keys);
         var entryRows = ArrayPool<int>.Shared.Rent(entries);
@@ -245,6 +250,19 @@ internal static class SparseKernels
                 var low = boundaries[range];
                 var high = boundaries[range + 1];
                 Array.Clear(sums, low, high - low);
+                Array.Clear(started, low, high - low);
+                if (overwrite)
+                {
+                    for (var i = low; i < high; i++)
+                    {
+                        if (fired[i] == 0)
+                        {
+                            Array.Clear(decoderGradient, i * d, d);
+                            Array.Clear(encoderGradient, i * d, d);
+                        }
+                    }
+                }
+
                 for (var t = 0; t < tiles; t++)
                 {
                     for (var i = low; i < high; i++)
@@ -258,7 +276,8 @@ internal static class SparseKernels
 
                         AccumulateLatent(
                             entryRows.AsSpan(first, end - first), entryValues.AsSpan(first, end - first), entryPreGradients.AsSpan(first, end - first),
-                            outSpan, inSpan, d, decoderGradient.AsSpan(i * d, d), encoderGradient.AsSpan(i * d, d), path);
+                            outSpan, inSpan, d, decoderGradient.AsSpan(i * d, d), encoderGradient.AsSpan(i * d, d), path, fromZero: overwrite && !started[i]);
+                        started[i] = true;
                         var sum = sums[i];
                         for (var e = first; e < end; e++)
                         {
@@ -293,6 +312,7 @@ internal static class SparseKernels
         finally
         {
             ArrayPool<float>.Shared.Return(sums);
+            ArrayPool<bool>.Shared.Return(started);
             ArrayPool<int>.Shared.Return(start);
             ArrayPool<int>.Shared.Return(cursor);
             ArrayPool<int>.Shared.Return(entryRows);
@@ -314,14 +334,15 @@ internal static class SparseKernels
         int d,
         Span<float> decoderRow,
         Span<float> encoderRow,
-        KernelPath path)
+        KernelPath path,
+        bool fromZero)
     {
         var c = 0;
         if (path == KernelPath.Avx512Fma && Avx512F.IsSupported)
         {
             for (; c + (4 * Vector512<float>.Count) <= d; c += 4 * Vector512<float>.Count)
             {
-                AccumulateColumns512x4(rows, values, preGradients, outputGradient, input, d, c, decoderRow, encoderRow);
+                AccumulateColumns512x4(rows, values, preGradients, outputGradient, input, d, c, decoderRow, encoderRow, fromZero);
             }
         }
 
@@ -331,19 +352,19 @@ internal static class SparseKernels
             var vectorEnd = d - (d % Vector256<float>.Count);
             for (; c <= vectorEnd - (4 * Vector256<float>.Count); c += 4 * Vector256<float>.Count)
             {
-                AccumulateColumns4(rows, values, preGradients, outputGradient, input, d, c, decoderRow, encoderRow, fma);
+                AccumulateColumns4(rows, values, preGradients, outputGradient, input, d, c, decoderRow, encoderRow, fma, fromZero);
             }
 
             for (; c < vectorEnd; c += Vector256<float>.Count)
             {
-                AccumulateColumns1(rows, values, preGradients, outputGradient, input, d, c, decoderRow, encoderRow, fma);
+                AccumulateColumns1(rows, values, preGradients, outputGradient, input, d, c, decoderRow, encoderRow, fma, fromZero);
             }
         }
 
         for (; c < d; c++)
         {
-            var dec = decoderRow[c];
-            var enc = encoderRow[c];
+            var dec = fromZero ? 0f : decoderRow[c];
+            var enc = fromZero ? 0f : encoderRow[c];
             for (var e = 0; e < rows.Length; e++)
             {
                 var at = (rows[e] * d) + c;
@@ -360,21 +381,21 @@ internal static class SparseKernels
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AccumulateColumns512x4(
         ReadOnlySpan<int> rows, ReadOnlySpan<float> values, ReadOnlySpan<float> preGradients, ReadOnlySpan<float> outputGradient, ReadOnlySpan<float> input,
-        int d, int c, Span<float> decoderRow, Span<float> encoderRow)
+        int d, int c, Span<float> decoderRow, Span<float> encoderRow, bool fromZero)
     {
         const int W = 16;
         ref var dec = ref Unsafe.Add(ref MemoryMarshal.GetReference(decoderRow), c);
         ref var enc = ref Unsafe.Add(ref MemoryMarshal.GetReference(encoderRow), c);
         ref var outOrigin = ref MemoryMarshal.GetReference(outputGradient);
         ref var inOrigin = ref MemoryMarshal.GetReference(input);
-        var d0 = Vector512.LoadUnsafe(ref dec);
-        var d1 = Vector512.LoadUnsafe(ref dec, W);
-        var d2 = Vector512.LoadUnsafe(ref dec, 2 * W);
-        var d3 = Vector512.LoadUnsafe(ref dec, 3 * W);
-        var e0 = Vector512.LoadUnsafe(ref enc);
-        var e1 = Vector512.LoadUnsafe(ref enc, W);
-        var e2 = Vector512.LoadUnsafe(ref enc, 2 * W);
-        var e3 = Vector512.LoadUnsafe(ref enc, 3 * W);
+        var d0 = fromZero ? Vector512<float>.Zero : Vector512.LoadUnsafe(ref dec);
+        var d1 = fromZero ? Vector512<float>.Zero : Vector512.LoadUnsafe(ref dec, W);
+        var d2 = fromZero ? Vector512<float>.Zero : Vector512.LoadUnsafe(ref dec, 2 * W);
+        var d3 = fromZero ? Vector512<float>.Zero : Vector512.LoadUnsafe(ref dec, 3 * W);
+        var e0 = fromZero ? Vector512<float>.Zero : Vector512.LoadUnsafe(ref enc);
+        var e1 = fromZero ? Vector512<float>.Zero : Vector512.LoadUnsafe(ref enc, W);
+        var e2 = fromZero ? Vector512<float>.Zero : Vector512.LoadUnsafe(ref enc, 2 * W);
+        var e3 = fromZero ? Vector512<float>.Zero : Vector512.LoadUnsafe(ref enc, 3 * W);
         for (var e = 0; e < rows.Length; e++)
         {
             var offset = (nuint)((rows[e] * d) + c);
@@ -406,21 +427,21 @@ internal static class SparseKernels
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AccumulateColumns4(
         ReadOnlySpan<int> rows, ReadOnlySpan<float> values, ReadOnlySpan<float> preGradients, ReadOnlySpan<float> outputGradient, ReadOnlySpan<float> input,
-        int d, int c, Span<float> decoderRow, Span<float> encoderRow, bool fma)
+        int d, int c, Span<float> decoderRow, Span<float> encoderRow, bool fma, bool fromZero)
     {
         const int W = 8;
         ref var dec = ref Unsafe.Add(ref MemoryMarshal.GetReference(decoderRow), c);
         ref var enc = ref Unsafe.Add(ref MemoryMarshal.GetReference(encoderRow), c);
         ref var outOrigin = ref MemoryMarshal.GetReference(outputGradient);
         ref var inOrigin = ref MemoryMarshal.GetReference(input);
-        var d0 = Vector256.LoadUnsafe(ref dec);
-        var d1 = Vector256.LoadUnsafe(ref dec, W);
-        var d2 = Vector256.LoadUnsafe(ref dec, 2 * W);
-        var d3 = Vector256.LoadUnsafe(ref dec, 3 * W);
-        var e0 = Vector256.LoadUnsafe(ref enc);
-        var e1 = Vector256.LoadUnsafe(ref enc, W);
-        var e2 = Vector256.LoadUnsafe(ref enc, 2 * W);
-        var e3 = Vector256.LoadUnsafe(ref enc, 3 * W);
+        var d0 = fromZero ? Vector256<float>.Zero : Vector256.LoadUnsafe(ref dec);
+        var d1 = fromZero ? Vector256<float>.Zero : Vector256.LoadUnsafe(ref dec, W);
+        var d2 = fromZero ? Vector256<float>.Zero : Vector256.LoadUnsafe(ref dec, 2 * W);
+        var d3 = fromZero ? Vector256<float>.Zero : Vector256.LoadUnsafe(ref dec, 3 * W);
+        var e0 = fromZero ? Vector256<float>.Zero : Vector256.LoadUnsafe(ref enc);
+        var e1 = fromZero ? Vector256<float>.Zero : Vector256.LoadUnsafe(ref enc, W);
+        var e2 = fromZero ? Vector256<float>.Zero : Vector256.LoadUnsafe(ref enc, 2 * W);
+        var e3 = fromZero ? Vector256<float>.Zero : Vector256.LoadUnsafe(ref enc, 3 * W);
         for (var e = 0; e < rows.Length; e++)
         {
             var offset = (nuint)((rows[e] * d) + c);
@@ -465,14 +486,14 @@ internal static class SparseKernels
     /// <summary>Columns c .. c + 7 of <see cref="AccumulateLatent"/>.</summary>
     private static void AccumulateColumns1(
         ReadOnlySpan<int> rows, ReadOnlySpan<float> values, ReadOnlySpan<float> preGradients, ReadOnlySpan<float> outputGradient, ReadOnlySpan<float> input,
-        int d, int c, Span<float> decoderRow, Span<float> encoderRow, bool fma)
+        int d, int c, Span<float> decoderRow, Span<float> encoderRow, bool fma, bool fromZero)
     {
         ref var dec = ref Unsafe.Add(ref MemoryMarshal.GetReference(decoderRow), c);
         ref var enc = ref Unsafe.Add(ref MemoryMarshal.GetReference(encoderRow), c);
         ref var outOrigin = ref MemoryMarshal.GetReference(outputGradient);
         ref var inOrigin = ref MemoryMarshal.GetReference(input);
-        var d0 = Vector256.LoadUnsafe(ref dec);
-        var e0 = Vector256.LoadUnsafe(ref enc);
+        var d0 = fromZero ? Vector256<float>.Zero : Vector256.LoadUnsafe(ref dec);
+        var e0 = fromZero ? Vector256<float>.Zero : Vector256.LoadUnsafe(ref enc);
         for (var e = 0; e < rows.Length; e++)
         {
             var offset = (nuint)((rows[e] * d) + c);

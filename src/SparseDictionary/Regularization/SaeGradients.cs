@@ -38,11 +38,10 @@ public sealed class SaeGradients
 
     internal float[] DecoderBiasArray { get; }
 
-    internal void Clear()
+    /// <summary>Clears the two bias gradients only (a pass that overwrites the weight gradients follows).</summary>
+    internal void ClearBiases()
     {
-        Array.Clear(EncoderWeightsArray);
         Array.Clear(EncoderBiasArray);
-        Array.Clear(DecoderWeightsArray);
         Array.Clear(DecoderBiasArray);
     }
 }

@@ -71,9 +71,11 @@ internal sealed class ReconstructionPass
 
     /// <summary>
     /// Adds the gradient of the last <see cref="Forward"/>'s weighted loss to <paramref name="gradients"/>, and each
-    /// latent's firing count to <paramref name="firingCounts"/> unless it is empty.
+    /// latent's firing count to <paramref name="firingCounts"/> unless it is empty. With
+    /// <paramref name="overwriteWeightGradients"/>, the weight gradients are written instead of added to (their old
+    /// contents, even NaN, are ignored); the bias gradients are always added to.
     /// </summary>
-    public void Backward(SparseAutoencoder model, SaeGradients gradients, Span<long> firingCounts)
+    public void Backward(SparseAutoencoder model, SaeGradients gradients, Span<long> firingCounts, bool overwriteWeightGradients = false)
     {
         var rows = Codes.Rows;
         var biasGradient = gradients.DecoderBiasArray;
@@ -95,6 +97,7 @@ internal sealed class ReconstructionPass
 
         SparseKernels.AccumulateWeightGradients(
             Codes, _codeGradients, OutputGradient, Centered, model.EncoderWeightsArray,
-            gradients.DecoderWeightsArray, gradients.EncoderWeightsArray, gradients.EncoderBiasArray, gradients.DecoderBiasArray, firingCounts);
+            gradients.DecoderWeightsArray, gradients.EncoderWeightsArray, gradients.EncoderBiasArray, gradients.DecoderBiasArray, firingCounts,
+            overwriteWeightGradients);
     }
 }

@@ -101,9 +101,10 @@ internal sealed class SaeTrainingState
         Clean.Forward(Model, clean, clean, targetVariance, 1f, packingBuffer, request);
         Noised?.Forward(Model, noised!, clean, targetVariance, denoisingWeight, packingBuffer, null);
 
-        Gradients.Clear();
+        // The clean pass writes the weight gradients whole (no separate clear of latents x d floats twice over).
+        Gradients.ClearBiases();
         Array.Clear(StepFiringCounts);
-        Clean.Backward(Model, Gradients, StepFiringCounts);
+        Clean.Backward(Model, Gradients, StepFiringCounts, overwriteWeightGradients: true);
         Noised?.Backward(Model, Gradients, default);
 
         return new SaeStepContext(Model, clean, Clean.Centered, Clean.Codes, Clean.Reconstruction, Gradients)

@@ -239,6 +239,40 @@ public class SparseKernelsTests
 
     [Theory]
     [MemberData(nameof(TestData.Paths), MemberType = typeof(TestData))]
+    public void WeightGradients_Overwrite_EqualsAccumulatingIntoZeros_WhateverTheOldContents(KernelPath path)
+    {
+        // Overwriting must give the bits of clearing and then accumulating: fired latents start from zero (one tile and
+        // several), latents without entries become zero, the NaN the rows held is never read; biases are still added to.
+        using var _ = KernelPaths.Force(path);
+        foreach (var (rows, latents, k, d) in new[] { (40, 30, 3, 37), (700, 6, 3, 97), (50, 200, 4, 64) })
+        {
+            var codes = TestData.RandomCodes(rows, latents, k, d);
+            var preGradients = TestData.Gaussian(rows * k, d + 1);
+            var outputGradient = TestData.GaussianMatrix(rows, d, d + 2);
+            var input = TestData.GaussianMatrix(rows, d, d + 3);
+            var wEnc = TestData.Gaussian(latents * d, d + 4);
+            var (dec, enc) = (new float[latents * d], new float[latents * d]);
+            var (encBias, decBias) = (TestData.Gaussian(latents, d + 5), TestData.Gaussian(d, d + 6));
+            var (encBiasOverwrite, decBiasOverwrite) = ((float[])encBias.Clone(), (float[])decBias.Clone());
+            SparseKernels.AccumulateWeightGradients(codes, preGradients, outputGradient, input, wEnc, dec, enc, encBias, decBias, default);
+
+            var decOverwrite = Enumerable.Repeat(float.NaN, latents * d).ToArray();
+            var encOverwrite = Enumerable.Repeat(float.NaN, latents * d).ToArray();
+            SparseKernels.AccumulateWeightGradients(codes, preGradients, outputGradient, input, wEnc, decOverwrite, encOverwrite, encBiasOverwrite, decBiasOverwrite, default, overwrite: true);
+
+            Bits(decOverwrite).Should().Equal(Bits(dec), $"{rows} x {latents}, d {d}");
+            Bits(encOverwrite).Should().Equal(Bits(enc), $"{rows} x {latents}, d {d}");
+            Bits(encBiasOverwrite).Should().Equal(Bits(encBias));
+            Bits(decBiasOverwrite).Should().Equal(Bits(decBias));
+            if (latents == 200)
+            {
+                decOverwrite.Chunk(d).Should().Contain(row => row.All(v => v == 0), "at most 200 entries over 200 latents leave some latents without any");
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(TestData.Paths), MemberType = typeof(TestData))]
     public void DecodeWithLossAndCodeGradients_IsBitIdenticalToTheSeparatePasses(KernelPath path)
     {
         using var _ = KernelPaths.Force(path);
@@ -274,4 +308,6 @@ public class SparseKernelsTests
             codeGradients.Should().Equal(expectedCodeGradients, $"d = {d}");
         }
     }
+
+    private static int[] Bits(float[] values) => Array.ConvertAll(values, BitConverter.SingleToInt32Bits);
 }
