@@ -25,8 +25,10 @@ namespace SparseDictionary.Benchmarks;
 /// </para>
 /// <para>
 /// Baseline: <see cref="FullSort"/> sorts the whole row (value descending) and keeps the first k, listed by index: what
-/// a plain implementation would do. <see cref="ScalarPath"/>, <see cref="Vector256Path"/> and <see cref="BestPath"/>
-/// run the kernel on each forced path; <see cref="BestPath"/> is what training uses on this CPU.
+/// a plain implementation would do. <see cref="ScalarPath"/>, <see cref="Vector256Path"/>, <see cref="Avx2FmaPath"/>
+/// and <see cref="Avx512FmaPath"/> run the kernel on each path (Vector256 and Avx2Fma run the same 8-lane code;
+/// Avx512Fma counts 16 entries per compare and copies with compress instructions, and falls back to the 8-lane code on
+/// a CPU without AVX-512); <see cref="BestPath"/> is what training uses on this CPU.
 /// </para>
 /// <para>
 /// Run: <c>dotnet run -c Release --project benchmarks/SparseDictionary.Benchmarks -- --filter '*TopK*' --job short</c>.
@@ -102,6 +104,14 @@ public class TopKSelectionBenchmarks
     /// <summary>The kernel on the portable Vector256 path.</summary>
     [Benchmark(OperationsPerInvoke = RowsPerInvoke)]
     public int Vector256Path() => SelectBlock(KernelPath.Vector256);
+
+    /// <summary>The kernel on the AVX2 path (the 8-lane code of <see cref="Vector256Path"/>).</summary>
+    [Benchmark(OperationsPerInvoke = RowsPerInvoke)]
+    public int Avx2FmaPath() => SelectBlock(KernelPath.Avx2Fma);
+
+    /// <summary>The kernel on the AVX-512 path: 16 entries per compare, compress instructions for the copies.</summary>
+    [Benchmark(OperationsPerInvoke = RowsPerInvoke)]
+    public int Avx512FmaPath() => SelectBlock(KernelPath.Avx512Fma);
 
     /// <summary>The kernel on the best path of this CPU (what training uses).</summary>
     [Benchmark(OperationsPerInvoke = RowsPerInvoke)]
