@@ -18,9 +18,10 @@ public enum KernelPath
     Avx2Fma = 2,
 
     /// <summary>
-    /// x86 AVX-512 (F) with fused multiply-add: the GEMM runs a 12 x 32 block kernel on 512-bit registers; every other
-    /// kernel runs its <see cref="Avx2Fma"/> code. Bit-identical to <see cref="Avx2Fma"/>: each element gets the same
-    /// fused operations in the same order.
+    /// x86 AVX-512 (F) with fused multiply-add: the GEMM (a 12 x 32 block kernel), top-k selection, the sparse decode,
+    /// code-gradient dots and weight gradients run on 512-bit registers; the other kernels run their
+    /// <see cref="Avx2Fma"/> code. Bit-identical to <see cref="Avx2Fma"/>: every element gets the same operations in the
+    /// same order, only more lanes at a time.
     /// </summary>
     Avx512Fma = 3,
 }

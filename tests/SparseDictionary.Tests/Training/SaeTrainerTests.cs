@@ -63,6 +63,27 @@ public class SaeTrainerTests
         Run().Should().Equal(Run());
     }
 
+    [KernelPathFact(SparseDictionary.Kernels.KernelPath.Avx512Fma)]
+    public void Train_IsBitIdenticalOnTheAvx2AndAvx512Paths()
+    {
+        // d = 160 and 96 latents reach the 512-bit code of every kernel (12 x 32 GEMM blocks, 128-column decode blocks,
+        // 32-lane dots, 64-column weight gradients, 16-lane top-k) and its tails; AuxK adds the dead-latent pass.
+        float[] Run(SparseDictionary.Kernels.KernelPath path)
+        {
+            using var _ = SparseDictionary.Kernels.KernelPaths.Force(path);
+            var source = new SyntheticFeatureSource(new SyntheticFeatureOptions { InputDimension = 160, FeatureCount = 200, GroupCount = 4, ActiveFeatures = 6, Seed = 3 });
+            var sae = new SparseAutoencoder(160, 96, new TopKActivation(6), seed: 5);
+            var auxK = new AuxKRegularizer(new AuxKOptions { KAux = 16, DeadWindowTokens = 1000 });
+            new SaeTrainer(new SaeTrainerOptions { LearningRate = 5e-3f, BatchSize = 500, TotalTokens = 10_000 }, [auxK]).Train(sae, source);
+            return Snapshot(sae);
+        }
+
+        var avx512 = Run(SparseDictionary.Kernels.KernelPath.Avx512Fma);
+        var avx2 = Run(SparseDictionary.Kernels.KernelPath.Avx2Fma);
+
+        Array.ConvertAll(avx512, BitConverter.SingleToInt32Bits).Should().Equal(Array.ConvertAll(avx2, BitConverter.SingleToInt32Bits));
+    }
+
     [Fact]
     public void Train_SeveralSaesTogether_EqualsTrainingEachAlone()
     {
