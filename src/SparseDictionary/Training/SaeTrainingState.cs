@@ -101,7 +101,8 @@ internal sealed class SaeTrainingState
         Clean.Forward(Model, clean, clean, targetVariance, 1f, packingBuffer, request);
         Noised?.Forward(Model, noised!, clean, targetVariance, denoisingWeight, packingBuffer, null);
 
-        // The clean pass writes the weight gradients whole (no separate clear of latents x d floats twice over).
+        // The clean pass writes every row of the two weight gradients (zero for latents that did not fire), so only the
+        // small bias gradients are cleared first.
         Gradients.ClearBiases();
         Array.Clear(StepFiringCounts);
         Clean.Backward(Model, Gradients, StepFiringCounts, overwriteWeightGradients: true);
