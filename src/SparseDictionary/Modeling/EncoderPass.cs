@@ -17,7 +17,7 @@ internal sealed record DeadLatentRequest(int[] DeadLatents, SparseCodes Codes);
 /// </summary>
 internal static class EncoderPass
 {
-    /// <summary>Rows per block: a multiple of the GEMM micro-kernel's 6 rows, small enough that a block's
+    /// <summary>Rows per block: a multiple of the GEMM's 12-row block, small enough that a block's
     /// pre-activations stay in cache for the activation that consumes them.</summary>
     internal const int RowBlock = 96;
 
@@ -89,9 +89,13 @@ internal static class EncoderPass
         return rows <= down * (RowBlock + (RowBlock / 2)) ? down : (blocks + workers - 1) / workers * workers;
     }
 
-    /// <summary>The first row of block <paramref name="block"/> of <paramref name="blocks"/>: an even share of the rows, on a multiple of the GEMM micro-kernel's rows.</summary>
+    /// <summary>
+    /// The first row of block <paramref name="block"/> of <paramref name="blocks"/>: an even share of the rows, on a
+    /// multiple of two GEMM micro-panels (12 rows, the height of the AVX-512 block kernel, which would otherwise run a
+    /// block's odd last panel at half width).
+    /// </summary>
     internal static int BlockStart(int block, int blocks, int rows) =>
-        block >= blocks ? rows : (int)((long)block * rows / blocks / Gemm.MR * Gemm.MR);
+        block >= blocks ? rows : (int)((long)block * rows / blocks / (2 * Gemm.MR) * (2 * Gemm.MR));
 
     private static void RunBlock(SparseAutoencoder sae, PackedRightOperand packedEncoder, Matrix input, int firstRow, int rowCount, int scratchRows, SparseCodes codes, float[]? activePre, Matrix? centered, DeadLatentRequest? dead, int gemmParallelism)
     {

@@ -30,8 +30,8 @@ public class EncoderPassTests
             {
                 var first = EncoderPass.BlockStart(b, blocks, rows);
                 var size = EncoderPass.BlockStart(b + 1, blocks, rows) - first;
-                (first % 6).Should().Be(0);
-                size.Should().BeInRange(1, (3 * EncoderPass.RowBlock / 2) + 6, $"{rows} rows, block {b} of {blocks}");
+                (first % 12).Should().Be(0);
+                size.Should().BeInRange(1, (3 * EncoderPass.RowBlock / 2) + 12, $"{rows} rows, block {b} of {blocks}");
             }
         }
     }
