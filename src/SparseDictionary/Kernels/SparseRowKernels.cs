@@ -53,40 +53,12 @@ internal static class SparseRowKernels
         var c = 0;
         if (path == KernelPath.Avx512Fma && Vector512.IsHardwareAccelerated)
         {
-            for (; c + (8 * Vector512<float>.Count) <= d; c += 8 * Vector512<float>.Count)
-            {
-                DecodeColumns512x8(indices, values, ref w, d, c, hasBias, ref b, ref output);
-            }
-
-            for (; c + Vector512<float>.Count <= d; c += Vector512<float>.Count)
-            {
-                var acc = hasBias ? Vector512.LoadUnsafe(ref b, (nuint)c) : Vector512<float>.Zero;
-                for (var j = 0; j < indices.Length; j++)
-                {
-                    acc = (Vector512.Create(values[j]) * Vector512.LoadUnsafe(ref w, (nuint)((indices[j] * d) + c))) + acc;
-                }
-
-                acc.StoreUnsafe(ref output, (nuint)c);
-            }
+            c = DecodeColumns<Lanes512, Vector512<float>>(indices, values, ref w, d, c, hasBias, ref b, ref output);
         }
 
         if (path != KernelPath.Scalar && Vector256.IsHardwareAccelerated)
         {
-            for (; c + (8 * Vector256<float>.Count) <= d; c += 8 * Vector256<float>.Count)
-            {
-                DecodeColumns256x8(indices, values, ref w, d, c, hasBias, ref b, ref output);
-            }
-
-            for (; c + Vector256<float>.Count <= d; c += Vector256<float>.Count)
-            {
-                var acc = hasBias ? Vector256.LoadUnsafe(ref b, (nuint)c) : Vector256<float>.Zero;
-                for (var j = 0; j < indices.Length; j++)
-                {
-                    acc = (Vector256.Create(values[j]) * Vector256.LoadUnsafe(ref w, (nuint)((indices[j] * d) + c))) + acc;
-                }
-
-                acc.StoreUnsafe(ref output, (nuint)c);
-            }
+            c = DecodeColumns<Lanes256, Vector256<float>>(indices, values, ref w, d, c, hasBias, ref b, ref output);
         }
 
         for (; c < d; c++)
@@ -422,97 +394,136 @@ internal static class SparseRowKernels
         return partial[0];
     }
 
-    /// <summary>Columns c .. c + 127 of <see cref="Decode"/> in eight 512-bit accumulators.</summary>
+    /// <summary>
+    /// Columns <paramref name="c"/> onward of <see cref="Decode"/> in vectors of <typeparamref name="TLanes"/>: blocks of
+    /// eight vectors held in registers while the entries stream past, then single vectors; the rest is left to the caller.
+    /// </summary>
+    /// <returns>The first column not decoded.</returns>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void DecodeColumns512x8(ReadOnlySpan<int> indices, ReadOnlySpan<float> values, ref float w, int d, int c, bool hasBias, ref float bias, ref float output)
+    private static int DecodeColumns<TLanes, TVector>(ReadOnlySpan<int> indices, ReadOnlySpan<float> values, ref float w, int d, int c, bool hasBias, ref float bias, ref float output)
+        where TLanes : struct, ILanes<TVector>
+        where TVector : struct
     {
-        const int W = 16;
-        var at = (nuint)c;
-        Vector512<float> a0, a1, a2, a3, a4, a5, a6, a7;
-        if (hasBias)
+        var n = TLanes.Count;
+        for (; c + (8 * n) <= d; c += 8 * n)
         {
-            a0 = Vector512.LoadUnsafe(ref bias, at);
-            a1 = Vector512.LoadUnsafe(ref bias, at + W);
-            a2 = Vector512.LoadUnsafe(ref bias, at + (2 * W));
-            a3 = Vector512.LoadUnsafe(ref bias, at + (3 * W));
-            a4 = Vector512.LoadUnsafe(ref bias, at + (4 * W));
-            a5 = Vector512.LoadUnsafe(ref bias, at + (5 * W));
-            a6 = Vector512.LoadUnsafe(ref bias, at + (6 * W));
-            a7 = Vector512.LoadUnsafe(ref bias, at + (7 * W));
-        }
-        else
-        {
-            a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = Vector512<float>.Zero;
+            var at = (nuint)c;
+            TVector a0, a1, a2, a3, a4, a5, a6, a7;
+            if (hasBias)
+            {
+                a0 = TLanes.Load(ref bias, at);
+                a1 = TLanes.Load(ref bias, at + (nuint)n);
+                a2 = TLanes.Load(ref bias, at + (nuint)(2 * n));
+                a3 = TLanes.Load(ref bias, at + (nuint)(3 * n));
+                a4 = TLanes.Load(ref bias, at + (nuint)(4 * n));
+                a5 = TLanes.Load(ref bias, at + (nuint)(5 * n));
+                a6 = TLanes.Load(ref bias, at + (nuint)(6 * n));
+                a7 = TLanes.Load(ref bias, at + (nuint)(7 * n));
+            }
+            else
+            {
+                a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = TLanes.Zero;
+            }
+
+            for (var j = 0; j < indices.Length; j++)
+            {
+                var v = TLanes.Broadcast(values[j]);
+                ref var r = ref Unsafe.Add(ref w, (nint)(indices[j] * d) + c);
+                a0 = TLanes.MultiplyThenAdd(v, TLanes.Load(ref r, 0), a0);
+                a1 = TLanes.MultiplyThenAdd(v, TLanes.Load(ref r, (nuint)n), a1);
+                a2 = TLanes.MultiplyThenAdd(v, TLanes.Load(ref r, (nuint)(2 * n)), a2);
+                a3 = TLanes.MultiplyThenAdd(v, TLanes.Load(ref r, (nuint)(3 * n)), a3);
+                a4 = TLanes.MultiplyThenAdd(v, TLanes.Load(ref r, (nuint)(4 * n)), a4);
+                a5 = TLanes.MultiplyThenAdd(v, TLanes.Load(ref r, (nuint)(5 * n)), a5);
+                a6 = TLanes.MultiplyThenAdd(v, TLanes.Load(ref r, (nuint)(6 * n)), a6);
+                a7 = TLanes.MultiplyThenAdd(v, TLanes.Load(ref r, (nuint)(7 * n)), a7);
+            }
+
+            TLanes.Store(a0, ref output, at);
+            TLanes.Store(a1, ref output, at + (nuint)n);
+            TLanes.Store(a2, ref output, at + (nuint)(2 * n));
+            TLanes.Store(a3, ref output, at + (nuint)(3 * n));
+            TLanes.Store(a4, ref output, at + (nuint)(4 * n));
+            TLanes.Store(a5, ref output, at + (nuint)(5 * n));
+            TLanes.Store(a6, ref output, at + (nuint)(6 * n));
+            TLanes.Store(a7, ref output, at + (nuint)(7 * n));
         }
 
-        for (var j = 0; j < indices.Length; j++)
+        for (; c + n <= d; c += n)
         {
-            var v = Vector512.Create(values[j]);
-            ref var r = ref Unsafe.Add(ref w, (nint)(indices[j] * d) + c);
-            a0 = (v * Vector512.LoadUnsafe(ref r)) + a0;
-            a1 = (v * Vector512.LoadUnsafe(ref r, W)) + a1;
-            a2 = (v * Vector512.LoadUnsafe(ref r, 2 * W)) + a2;
-            a3 = (v * Vector512.LoadUnsafe(ref r, 3 * W)) + a3;
-            a4 = (v * Vector512.LoadUnsafe(ref r, 4 * W)) + a4;
-            a5 = (v * Vector512.LoadUnsafe(ref r, 5 * W)) + a5;
-            a6 = (v * Vector512.LoadUnsafe(ref r, 6 * W)) + a6;
-            a7 = (v * Vector512.LoadUnsafe(ref r, 7 * W)) + a7;
+            var acc = hasBias ? TLanes.Load(ref bias, (nuint)c) : TLanes.Zero;
+            for (var j = 0; j < indices.Length; j++)
+            {
+                acc = TLanes.MultiplyThenAdd(TLanes.Broadcast(values[j]), TLanes.Load(ref w, (nuint)((indices[j] * d) + c)), acc);
+            }
+
+            TLanes.Store(acc, ref output, (nuint)c);
         }
 
-        a0.StoreUnsafe(ref output, at);
-        a1.StoreUnsafe(ref output, at + W);
-        a2.StoreUnsafe(ref output, at + (2 * W));
-        a3.StoreUnsafe(ref output, at + (3 * W));
-        a4.StoreUnsafe(ref output, at + (4 * W));
-        a5.StoreUnsafe(ref output, at + (5 * W));
-        a6.StoreUnsafe(ref output, at + (6 * W));
-        a7.StoreUnsafe(ref output, at + (7 * W));
+        return c;
     }
 
-    /// <summary>Columns c .. c + 63 of <see cref="Decode"/> in eight 256-bit accumulators.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void DecodeColumns256x8(ReadOnlySpan<int> indices, ReadOnlySpan<float> values, ref float w, int d, int c, bool hasBias, ref float bias, ref float output)
+    /// <summary>The vector operations of <see cref="DecodeColumns"/> at one register width (a struct, so each width gets its own compiled copy).</summary>
+    /// <typeparam name="TVector">The vector type.</typeparam>
+    private interface ILanes<TVector>
+        where TVector : struct
     {
-        const int W = 8;
-        var at = (nuint)c;
-        Vector256<float> a0, a1, a2, a3, a4, a5, a6, a7;
-        if (hasBias)
-        {
-            a0 = Vector256.LoadUnsafe(ref bias, at);
-            a1 = Vector256.LoadUnsafe(ref bias, at + W);
-            a2 = Vector256.LoadUnsafe(ref bias, at + (2 * W));
-            a3 = Vector256.LoadUnsafe(ref bias, at + (3 * W));
-            a4 = Vector256.LoadUnsafe(ref bias, at + (4 * W));
-            a5 = Vector256.LoadUnsafe(ref bias, at + (5 * W));
-            a6 = Vector256.LoadUnsafe(ref bias, at + (6 * W));
-            a7 = Vector256.LoadUnsafe(ref bias, at + (7 * W));
-        }
-        else
-        {
-            a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = Vector256<float>.Zero;
-        }
+        /// <summary>Floats per vector.</summary>
+        static abstract int Count { get; }
 
-        for (var j = 0; j < indices.Length; j++)
-        {
-            var v = Vector256.Create(values[j]);
-            ref var r = ref Unsafe.Add(ref w, (nint)(indices[j] * d) + c);
-            a0 = (v * Vector256.LoadUnsafe(ref r)) + a0;
-            a1 = (v * Vector256.LoadUnsafe(ref r, W)) + a1;
-            a2 = (v * Vector256.LoadUnsafe(ref r, 2 * W)) + a2;
-            a3 = (v * Vector256.LoadUnsafe(ref r, 3 * W)) + a3;
-            a4 = (v * Vector256.LoadUnsafe(ref r, 4 * W)) + a4;
-            a5 = (v * Vector256.LoadUnsafe(ref r, 5 * W)) + a5;
-            a6 = (v * Vector256.LoadUnsafe(ref r, 6 * W)) + a6;
-            a7 = (v * Vector256.LoadUnsafe(ref r, 7 * W)) + a7;
-        }
+        /// <summary>A vector of zeros.</summary>
+        static abstract TVector Zero { get; }
 
-        a0.StoreUnsafe(ref output, at);
-        a1.StoreUnsafe(ref output, at + W);
-        a2.StoreUnsafe(ref output, at + (2 * W));
-        a3.StoreUnsafe(ref output, at + (3 * W));
-        a4.StoreUnsafe(ref output, at + (4 * W));
-        a5.StoreUnsafe(ref output, at + (5 * W));
-        a6.StoreUnsafe(ref output, at + (6 * W));
-        a7.StoreUnsafe(ref output, at + (7 * W));
+        /// <summary>A vector with <paramref name="value"/> in every lane.</summary>
+        static abstract TVector Broadcast(float value);
+
+        /// <summary>The vector at <paramref name="source"/> + <paramref name="offset"/> floats.</summary>
+        static abstract TVector Load(ref float source, nuint offset);
+
+        /// <summary>Stores <paramref name="value"/> at <paramref name="destination"/> + <paramref name="offset"/> floats.</summary>
+        static abstract void Store(TVector value, ref float destination, nuint offset);
+
+        /// <summary><c>(a * b) + c</c> per lane, the product rounded before the add (not fused).</summary>
+        static abstract TVector MultiplyThenAdd(TVector a, TVector b, TVector c);
+    }
+
+    /// <summary>512-bit lanes.</summary>
+    private readonly struct Lanes512 : ILanes<Vector512<float>>
+    {
+        public static int Count => Vector512<float>.Count;
+
+        public static Vector512<float> Zero => Vector512<float>.Zero;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Broadcast(float value) => Vector512.Create(value);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Load(ref float source, nuint offset) => Vector512.LoadUnsafe(ref source, offset);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Store(Vector512<float> value, ref float destination, nuint offset) => value.StoreUnsafe(ref destination, offset);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> MultiplyThenAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c) => (a * b) + c;
+    }
+
+    /// <summary>256-bit lanes.</summary>
+    private readonly struct Lanes256 : ILanes<Vector256<float>>
+    {
+        public static int Count => Vector256<float>.Count;
+
+        public static Vector256<float> Zero => Vector256<float>.Zero;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Broadcast(float value) => Vector256.Create(value);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Load(ref float source, nuint offset) => Vector256.LoadUnsafe(ref source, offset);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Store(Vector256<float> value, ref float destination, nuint offset) => value.StoreUnsafe(ref destination, offset);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> MultiplyThenAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) => (a * b) + c;
     }
 }
