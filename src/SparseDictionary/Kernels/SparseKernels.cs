@@ -342,7 +342,7 @@ internal static class SparseKernels
         {
             for (; c + (4 * Vector512<float>.Count) <= d; c += 4 * Vector512<float>.Count)
             {
-                AccumulateColumns512x4(rows, values, preGradients, outputGradient, input, d, c, decoderRow, encoderRow, fromZero);
+                AccumulateColumns4<Lanes512, Vector512<float>>(rows, values, preGradients, outputGradient, input, d, c, decoderRow, encoderRow, fma: true, fromZero);
             }
         }
 
@@ -352,7 +352,7 @@ internal static class SparseKernels
             var vectorEnd = d - (d % Vector256<float>.Count);
             for (; c <= vectorEnd - (4 * Vector256<float>.Count); c += 4 * Vector256<float>.Count)
             {
-                AccumulateColumns4(rows, values, preGradients, outputGradient, input, d, c, decoderRow, encoderRow, fma, fromZero);
+                AccumulateColumns4<Lanes256, Vector256<float>>(rows, values, preGradients, outputGradient, input, d, c, decoderRow, encoderRow, fma, fromZero);
             }
 
             for (; c < vectorEnd; c += Vector256<float>.Count)
@@ -377,110 +377,69 @@ internal static class SparseKernels
         }
     }
 
-    /// <summary>Columns c .. c + 63 of <see cref="AccumulateLatent"/>, in eight 512-bit registers, fused (the same operations per column as the AVX2 code).</summary>
+    /// <summary>
+    /// Columns c .. c + 4 vectors of <see cref="AccumulateLatent"/> in eight registers of <typeparamref name="TLanes"/>
+    /// (four for the decoder row, four for the encoder row), fused or not.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void AccumulateColumns512x4(
-        ReadOnlySpan<int> rows, ReadOnlySpan<float> values, ReadOnlySpan<float> preGradients, ReadOnlySpan<float> outputGradient, ReadOnlySpan<float> input,
-        int d, int c, Span<float> decoderRow, Span<float> encoderRow, bool fromZero)
-    {
-        const int W = 16;
-        ref var dec = ref Unsafe.Add(ref MemoryMarshal.GetReference(decoderRow), c);
-        ref var enc = ref Unsafe.Add(ref MemoryMarshal.GetReference(encoderRow), c);
-        ref var outOrigin = ref MemoryMarshal.GetReference(outputGradient);
-        ref var inOrigin = ref MemoryMarshal.GetReference(input);
-        var d0 = fromZero ? Vector512<float>.Zero : Vector512.LoadUnsafe(ref dec);
-        var d1 = fromZero ? Vector512<float>.Zero : Vector512.LoadUnsafe(ref dec, W);
-        var d2 = fromZero ? Vector512<float>.Zero : Vector512.LoadUnsafe(ref dec, 2 * W);
-        var d3 = fromZero ? Vector512<float>.Zero : Vector512.LoadUnsafe(ref dec, 3 * W);
-        var e0 = fromZero ? Vector512<float>.Zero : Vector512.LoadUnsafe(ref enc);
-        var e1 = fromZero ? Vector512<float>.Zero : Vector512.LoadUnsafe(ref enc, W);
-        var e2 = fromZero ? Vector512<float>.Zero : Vector512.LoadUnsafe(ref enc, 2 * W);
-        var e3 = fromZero ? Vector512<float>.Zero : Vector512.LoadUnsafe(ref enc, 3 * W);
-        for (var e = 0; e < rows.Length; e++)
-        {
-            var offset = (nuint)((rows[e] * d) + c);
-            ref var x = ref Unsafe.Add(ref outOrigin, offset);
-            ref var y = ref Unsafe.Add(ref inOrigin, offset);
-            var a = Vector512.Create(values[e]);
-            var p = Vector512.Create(preGradients[e]);
-            d0 = Avx512F.FusedMultiplyAdd(a, Vector512.LoadUnsafe(ref x), d0);
-            d1 = Avx512F.FusedMultiplyAdd(a, Vector512.LoadUnsafe(ref x, W), d1);
-            d2 = Avx512F.FusedMultiplyAdd(a, Vector512.LoadUnsafe(ref x, 2 * W), d2);
-            d3 = Avx512F.FusedMultiplyAdd(a, Vector512.LoadUnsafe(ref x, 3 * W), d3);
-            e0 = Avx512F.FusedMultiplyAdd(p, Vector512.LoadUnsafe(ref y), e0);
-            e1 = Avx512F.FusedMultiplyAdd(p, Vector512.LoadUnsafe(ref y, W), e1);
-            e2 = Avx512F.FusedMultiplyAdd(p, Vector512.LoadUnsafe(ref y, 2 * W), e2);
-            e3 = Avx512F.FusedMultiplyAdd(p, Vector512.LoadUnsafe(ref y, 3 * W), e3);
-        }
-
-        d0.StoreUnsafe(ref dec);
-        d1.StoreUnsafe(ref dec, W);
-        d2.StoreUnsafe(ref dec, 2 * W);
-        d3.StoreUnsafe(ref dec, 3 * W);
-        e0.StoreUnsafe(ref enc);
-        e1.StoreUnsafe(ref enc, W);
-        e2.StoreUnsafe(ref enc, 2 * W);
-        e3.StoreUnsafe(ref enc, 3 * W);
-    }
-
-    /// <summary>Columns c .. c + 31 of <see cref="AccumulateLatent"/>, in eight vector registers.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void AccumulateColumns4(
+    private static void AccumulateColumns4<TLanes, TVector>(
         ReadOnlySpan<int> rows, ReadOnlySpan<float> values, ReadOnlySpan<float> preGradients, ReadOnlySpan<float> outputGradient, ReadOnlySpan<float> input,
         int d, int c, Span<float> decoderRow, Span<float> encoderRow, bool fma, bool fromZero)
+        where TLanes : struct, IVectorLanes<TVector>
+        where TVector : struct
     {
-        const int W = 8;
+        var w = (nuint)TLanes.Count;
         ref var dec = ref Unsafe.Add(ref MemoryMarshal.GetReference(decoderRow), c);
         ref var enc = ref Unsafe.Add(ref MemoryMarshal.GetReference(encoderRow), c);
         ref var outOrigin = ref MemoryMarshal.GetReference(outputGradient);
         ref var inOrigin = ref MemoryMarshal.GetReference(input);
-        var d0 = fromZero ? Vector256<float>.Zero : Vector256.LoadUnsafe(ref dec);
-        var d1 = fromZero ? Vector256<float>.Zero : Vector256.LoadUnsafe(ref dec, W);
-        var d2 = fromZero ? Vector256<float>.Zero : Vector256.LoadUnsafe(ref dec, 2 * W);
-        var d3 = fromZero ? Vector256<float>.Zero : Vector256.LoadUnsafe(ref dec, 3 * W);
-        var e0 = fromZero ? Vector256<float>.Zero : Vector256.LoadUnsafe(ref enc);
-        var e1 = fromZero ? Vector256<float>.Zero : Vector256.LoadUnsafe(ref enc, W);
-        var e2 = fromZero ? Vector256<float>.Zero : Vector256.LoadUnsafe(ref enc, 2 * W);
-        var e3 = fromZero ? Vector256<float>.Zero : Vector256.LoadUnsafe(ref enc, 3 * W);
+        var d0 = fromZero ? TLanes.Zero : TLanes.Load(ref dec, 0);
+        var d1 = fromZero ? TLanes.Zero : TLanes.Load(ref dec, w);
+        var d2 = fromZero ? TLanes.Zero : TLanes.Load(ref dec, 2 * w);
+        var d3 = fromZero ? TLanes.Zero : TLanes.Load(ref dec, 3 * w);
+        var e0 = fromZero ? TLanes.Zero : TLanes.Load(ref enc, 0);
+        var e1 = fromZero ? TLanes.Zero : TLanes.Load(ref enc, w);
+        var e2 = fromZero ? TLanes.Zero : TLanes.Load(ref enc, 2 * w);
+        var e3 = fromZero ? TLanes.Zero : TLanes.Load(ref enc, 3 * w);
         for (var e = 0; e < rows.Length; e++)
         {
             var offset = (nuint)((rows[e] * d) + c);
             ref var x = ref Unsafe.Add(ref outOrigin, offset);
             ref var y = ref Unsafe.Add(ref inOrigin, offset);
-            var a = Vector256.Create(values[e]);
-            var p = Vector256.Create(preGradients[e]);
+            var a = TLanes.Broadcast(values[e]);
+            var p = TLanes.Broadcast(preGradients[e]);
             if (fma)
             {
-                d0 = Fma.MultiplyAdd(a, Vector256.LoadUnsafe(ref x), d0);
-                d1 = Fma.MultiplyAdd(a, Vector256.LoadUnsafe(ref x, W), d1);
-                d2 = Fma.MultiplyAdd(a, Vector256.LoadUnsafe(ref x, 2 * W), d2);
-                d3 = Fma.MultiplyAdd(a, Vector256.LoadUnsafe(ref x, 3 * W), d3);
-                e0 = Fma.MultiplyAdd(p, Vector256.LoadUnsafe(ref y), e0);
-                e1 = Fma.MultiplyAdd(p, Vector256.LoadUnsafe(ref y, W), e1);
-                e2 = Fma.MultiplyAdd(p, Vector256.LoadUnsafe(ref y, 2 * W), e2);
-                e3 = Fma.MultiplyAdd(p, Vector256.LoadUnsafe(ref y, 3 * W), e3);
+                d0 = TLanes.FusedMultiplyAdd(a, TLanes.Load(ref x, 0), d0);
+                d1 = TLanes.FusedMultiplyAdd(a, TLanes.Load(ref x, w), d1);
+                d2 = TLanes.FusedMultiplyAdd(a, TLanes.Load(ref x, 2 * w), d2);
+                d3 = TLanes.FusedMultiplyAdd(a, TLanes.Load(ref x, 3 * w), d3);
+                e0 = TLanes.FusedMultiplyAdd(p, TLanes.Load(ref y, 0), e0);
+                e1 = TLanes.FusedMultiplyAdd(p, TLanes.Load(ref y, w), e1);
+                e2 = TLanes.FusedMultiplyAdd(p, TLanes.Load(ref y, 2 * w), e2);
+                e3 = TLanes.FusedMultiplyAdd(p, TLanes.Load(ref y, 3 * w), e3);
             }
             else
             {
-                d0 = (a * Vector256.LoadUnsafe(ref x)) + d0;
-                d1 = (a * Vector256.LoadUnsafe(ref x, W)) + d1;
-                d2 = (a * Vector256.LoadUnsafe(ref x, 2 * W)) + d2;
-                d3 = (a * Vector256.LoadUnsafe(ref x, 3 * W)) + d3;
-                e0 = (p * Vector256.LoadUnsafe(ref y)) + e0;
-                e1 = (p * Vector256.LoadUnsafe(ref y, W)) + e1;
-                e2 = (p * Vector256.LoadUnsafe(ref y, 2 * W)) + e2;
-                e3 = (p * Vector256.LoadUnsafe(ref y, 3 * W)) + e3;
+                d0 = TLanes.MultiplyThenAdd(a, TLanes.Load(ref x, 0), d0);
+                d1 = TLanes.MultiplyThenAdd(a, TLanes.Load(ref x, w), d1);
+                d2 = TLanes.MultiplyThenAdd(a, TLanes.Load(ref x, 2 * w), d2);
+                d3 = TLanes.MultiplyThenAdd(a, TLanes.Load(ref x, 3 * w), d3);
+                e0 = TLanes.MultiplyThenAdd(p, TLanes.Load(ref y, 0), e0);
+                e1 = TLanes.MultiplyThenAdd(p, TLanes.Load(ref y, w), e1);
+                e2 = TLanes.MultiplyThenAdd(p, TLanes.Load(ref y, 2 * w), e2);
+                e3 = TLanes.MultiplyThenAdd(p, TLanes.Load(ref y, 3 * w), e3);
             }
         }
 
-        d0.StoreUnsafe(ref dec);
-        d1.StoreUnsafe(ref dec, W);
-        d2.StoreUnsafe(ref dec, 2 * W);
-        d3.StoreUnsafe(ref dec, 3 * W);
-        e0.StoreUnsafe(ref enc);
-        e1.StoreUnsafe(ref enc, W);
-        e2.StoreUnsafe(ref enc, 2 * W);
-        e3.StoreUnsafe(ref enc, 3 * W);
+        TLanes.Store(d0, ref dec, 0);
+        TLanes.Store(d1, ref dec, w);
+        TLanes.Store(d2, ref dec, 2 * w);
+        TLanes.Store(d3, ref dec, 3 * w);
+        TLanes.Store(e0, ref enc, 0);
+        TLanes.Store(e1, ref enc, w);
+        TLanes.Store(e2, ref enc, 2 * w);
+        TLanes.Store(e3, ref enc, 3 * w);
     }
 
     /// <summary>Columns c .. c + 7 of <see cref="AccumulateLatent"/>.</summary>

@@ -401,7 +401,7 @@ internal static class SparseRowKernels
     /// <returns>The first column not decoded.</returns>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int DecodeColumns<TLanes, TVector>(ReadOnlySpan<int> indices, ReadOnlySpan<float> values, ref float w, int d, int c, bool hasBias, ref float bias, ref float output)
-        where TLanes : struct, ILanes<TVector>
+        where TLanes : struct, IVectorLanes<TVector>
         where TVector : struct
     {
         var n = TLanes.Count;
@@ -461,69 +461,5 @@ internal static class SparseRowKernels
         }
 
         return c;
-    }
-
-    /// <summary>The vector operations of <see cref="DecodeColumns"/> at one register width (a struct, so each width gets its own compiled copy).</summary>
-    /// <typeparam name="TVector">The vector type.</typeparam>
-    private interface ILanes<TVector>
-        where TVector : struct
-    {
-        /// <summary>Floats per vector.</summary>
-        static abstract int Count { get; }
-
-        /// <summary>A vector of zeros.</summary>
-        static abstract TVector Zero { get; }
-
-        /// <summary>A vector with <paramref name="value"/> in every lane.</summary>
-        static abstract TVector Broadcast(float value);
-
-        /// <summary>The vector at <paramref name="source"/> + <paramref name="offset"/> floats.</summary>
-        static abstract TVector Load(ref float source, nuint offset);
-
-        /// <summary>Stores <paramref name="value"/> at <paramref name="destination"/> + <paramref name="offset"/> floats.</summary>
-        static abstract void Store(TVector value, ref float destination, nuint offset);
-
-        /// <summary><c>(a * b) + c</c> per lane, the product rounded before the add (not fused).</summary>
-        static abstract TVector MultiplyThenAdd(TVector a, TVector b, TVector c);
-    }
-
-    /// <summary>512-bit lanes.</summary>
-    private readonly struct Lanes512 : ILanes<Vector512<float>>
-    {
-        public static int Count => Vector512<float>.Count;
-
-        public static Vector512<float> Zero => Vector512<float>.Zero;
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector512<float> Broadcast(float value) => Vector512.Create(value);
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector512<float> Load(ref float source, nuint offset) => Vector512.LoadUnsafe(ref source, offset);
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void Store(Vector512<float> value, ref float destination, nuint offset) => value.StoreUnsafe(ref destination, offset);
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector512<float> MultiplyThenAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c) => (a * b) + c;
-    }
-
-    /// <summary>256-bit lanes.</summary>
-    private readonly struct Lanes256 : ILanes<Vector256<float>>
-    {
-        public static int Count => Vector256<float>.Count;
-
-        public static Vector256<float> Zero => Vector256<float>.Zero;
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<float> Broadcast(float value) => Vector256.Create(value);
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<float> Load(ref float source, nuint offset) => Vector256.LoadUnsafe(ref source, offset);
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void Store(Vector256<float> value, ref float destination, nuint offset) => value.StoreUnsafe(ref destination, offset);
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<float> MultiplyThenAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) => (a * b) + c;
     }
 }
