@@ -16,6 +16,9 @@ namespace SparseDictionary.Kernels;
 /// of up to <see cref="McMaxPanels"/> * <see cref="MR"/> rows; each row block of op(A) is packed into
 /// <see cref="MR"/>-row micro-panels (kept in L2) and multiplied, one B micro-panel (kept in L1) at a time, by the
 /// <see cref="MR"/> x <see cref="NR"/> register-tiled micro-kernel of the selected <see cref="KernelPath"/>.
+/// A single-thread call with a pre-packed op(B) and a small op(A) (the encoder's row blocks) runs the same
+/// micro-kernels in another order: op(A) packed whole, then C in strips of 32 columns, every depth block of a strip
+/// in turn, so that the strip stays in L1 between depth blocks (<see cref="ExecuteStrips"/>).
 /// </para>
 /// <para>
 /// Determinism: every element of C is produced by the same micro-kernel from its own row of op(A) and column of
@@ -354,19 +357,35 @@ internal static unsafe class Gemm
         GemmPacking.PackA(problem.Path, problem.TransposeA, problem.A, problem.Lda, row0, rows, phase.P0, phase.Kc, packA);
         float* b = phase.PackedB + ((nint)col0 * phase.Kc);
         float* c = problem.C + (row0 * problem.Ldc) + phase.Col0 + col0;
-        switch (problem.Path)
+        RunMacroKernel(problem.Path, rows, cols, phase.Kc, packA, b, c, problem.Ldc, problem.Alpha, phase.Beta);
+    }
+
+    /// <summary>Multiplies a packed A block by packed B micro-panels into C with the macro-kernel of <paramref name="path"/>.</summary>
+    /// <param name="path">The kernel path.</param>
+    /// <param name="rows">Rows of the C block.</param>
+    /// <param name="cols">Columns of the C block.</param>
+    /// <param name="kc">The depth.</param>
+    /// <param name="a">The packed A block.</param>
+    /// <param name="b">The packed B micro-panels.</param>
+    /// <param name="c">The C block's top-left element.</param>
+    /// <param name="ldc">The row stride of C.</param>
+    /// <param name="alpha">The scale of the product.</param>
+    /// <param name="beta">The scale of the old C (0: write-only).</param>
+    private static void RunMacroKernel(KernelPath path, int rows, int cols, int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)
+    {
+        switch (path)
         {
             case KernelPath.Avx512Fma:
-                MacroKernelAvx512(rows, cols, phase.Kc, packA, b, c, problem.Ldc, problem.Alpha, phase.Beta);
+                MacroKernelAvx512(rows, cols, kc, a, b, c, ldc, alpha, beta);
                 break;
             case KernelPath.Avx2Fma:
-                MacroKernel<Avx2FmaMicroKernel>(rows, cols, phase.Kc, packA, b, c, problem.Ldc, problem.Alpha, phase.Beta);
+                MacroKernel<Avx2FmaMicroKernel>(rows, cols, kc, a, b, c, ldc, alpha, beta);
                 break;
             case KernelPath.Vector256:
-                MacroKernel<Vector256MicroKernel>(rows, cols, phase.Kc, packA, b, c, problem.Ldc, problem.Alpha, phase.Beta);
+                MacroKernel<Vector256MicroKernel>(rows, cols, kc, a, b, c, ldc, alpha, beta);
                 break;
             default:
-                MacroKernel<ScalarMicroKernel>(rows, cols, phase.Kc, packA, b, c, problem.Ldc, problem.Alpha, phase.Beta);
+                MacroKernel<ScalarMicroKernel>(rows, cols, kc, a, b, c, ldc, alpha, beta);
                 break;
         }
     }
@@ -388,6 +407,12 @@ internal static unsafe class Gemm
         int maxBlockPanels = Math.Min(nPanels, 2 * CeilDiv(CeilDiv(nPanels, 2), colBlocks));
 
         int threads = ResolveThreads(maxDegreeOfParallelism, (long)m * n * k);
+        if (packedB is not null && threads == 1 && (long)CeilDiv(m, 2 * MR) * 2 * MR * k <= StripMaxPackedA)
+        {
+            ExecuteStrips(in problem, packedB, paddedColumns, beta);
+            return;
+        }
+
         GemmWorkerTeam? team = threads > 1 ? GemmWorkerTeam.TryAcquire() : null;
         int participants = team is null ? 1 : Math.Min(threads, team.HelperCount + 1);
         float[] aBuffer = ArrayPool<float>.Shared.Rent(PackABufferLength);
@@ -470,6 +495,62 @@ internal static unsafe class Gemm
             {
                 ArrayPool<float>.Shared.Return(bBuffer);
             }
+        }
+    }
+
+    /// <summary>The largest packed op(A), in floats (1 MiB), for which a single-thread pre-packed call runs in strips.</summary>
+    internal const int StripMaxPackedA = 256 * 1024;
+
+    /// <summary>Columns of a strip: two B micro-panels, the width of the AVX-512 block kernel.</summary>
+    internal const int StripColumns = 2 * NR;
+
+    /// <summary>
+    /// A single-thread product with pre-packed op(B) and a small op(A): op(A) is packed whole (every depth block, kept
+    /// in L2), then C is computed in strips of <see cref="StripColumns"/> columns, every depth block of a strip in
+    /// turn, so that the strip of C (rows x 32 floats) stays in L1 between depth blocks instead of being written to
+    /// and read back from memory once per depth block. Each element is still accumulated from zero per depth block
+    /// and combined with C in increasing depth order by the same macro-kernel: the bits are those of the blocked loops.
+    /// </summary>
+    /// <param name="problem">The problem (m, n, k at least 1, alpha non-zero).</param>
+    /// <param name="packedB">The pre-packed op(B).</param>
+    /// <param name="paddedColumns">Its padded column count.</param>
+    /// <param name="beta">The caller's beta.</param>
+    private static void ExecuteStrips(in GemmProblem problem, float* packedB, int paddedColumns, float beta)
+    {
+        int m = problem.M;
+        int n = problem.N;
+        int k = problem.K;
+        int kc = DepthBlock(k);
+        int depthBlocks = CeilDiv(k, kc);
+        int paddedRows = CeilDiv(m, 2 * MR) * 2 * MR;
+        float[] aBuffer = ArrayPool<float>.Shared.Rent((paddedRows * k) + AlignmentFloats + GemmPacking.Slack);
+        try
+        {
+            fixed (float* aRaw = aBuffer)
+            {
+                float* packA = Align(aRaw);
+                for (int q = 0; q < depthBlocks; q++)
+                {
+                    int p0 = q * kc;
+                    GemmPacking.PackA(problem.Path, problem.TransposeA, problem.A, problem.Lda, 0, m, p0, Math.Min(kc, k - p0), packA + ((nint)paddedRows * p0));
+                }
+
+                for (int col0 = 0; col0 < n; col0 += StripColumns)
+                {
+                    int cols = Math.Min(StripColumns, n - col0);
+                    for (int q = 0; q < depthBlocks; q++)
+                    {
+                        int p0 = q * kc;
+                        int kcb = Math.Min(kc, k - p0);
+                        float* b = packedB + ((nint)p0 * paddedColumns) + ((nint)col0 * kcb);
+                        RunMacroKernel(problem.Path, m, cols, kcb, packA + ((nint)paddedRows * p0), b, problem.C + col0, problem.Ldc, problem.Alpha, q == 0 ? beta : 1f);
+                    }
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(aBuffer);
         }
     }
 
