@@ -505,11 +505,8 @@ internal static unsafe class Gemm
     internal const int StripColumns = 2 * NR;
 
     /// <summary>
-    /// A single-thread product with pre-packed op(B) and a small op(A): op(A) is packed whole (every depth block, kept
-    /// in L2), then C is computed in strips of <see cref="StripColumns"/> columns, every depth block of a strip in
-    /// turn, so that the strip of C (rows x 32 floats) stays in L1 between depth blocks instead of being written to
-    /// and read back from memory once per depth block. Each element is still accumulated from zero per depth block
-    /// and combined with C in increasing depth order by the same macro-kernel: the bits are those of the blocked loops.
+    /// A single-thread product with pre-packed op(B) and a small op(A): op(A) is packed whole (<see cref="PackLeft"/>)
+    /// and C computed in strips (<see cref="MultiplyStrips"/>).
     /// </summary>
     /// <param name="problem">The problem (m, n, k at least 1, alpha non-zero).</param>
     /// <param name="packedB">The pre-packed op(B).</param>
@@ -517,40 +514,122 @@ internal static unsafe class Gemm
     /// <param name="beta">The caller's beta.</param>
     private static void ExecuteStrips(in GemmProblem problem, float* packedB, int paddedColumns, float beta)
     {
-        int m = problem.M;
-        int n = problem.N;
-        int k = problem.K;
-        int kc = DepthBlock(k);
-        int depthBlocks = CeilDiv(k, kc);
-        int paddedRows = CeilDiv(m, 2 * MR) * 2 * MR;
-        float[] aBuffer = ArrayPool<float>.Shared.Rent((paddedRows * k) + AlignmentFloats + GemmPacking.Slack);
-        try
+        using var left = new PackedLeftOperand(problem.M, problem.K, problem.Path);
+        fixed (float* raw = left.GetBuffer())
         {
-            fixed (float* aRaw = aBuffer)
-            {
-                float* packA = Align(aRaw);
-                for (int q = 0; q < depthBlocks; q++)
-                {
-                    int p0 = q * kc;
-                    GemmPacking.PackA(problem.Path, problem.TransposeA, problem.A, problem.Lda, 0, m, p0, Math.Min(kc, k - p0), packA + ((nint)paddedRows * p0));
-                }
-
-                for (int col0 = 0; col0 < n; col0 += StripColumns)
-                {
-                    int cols = Math.Min(StripColumns, n - col0);
-                    for (int q = 0; q < depthBlocks; q++)
-                    {
-                        int p0 = q * kc;
-                        int kcb = Math.Min(kc, k - p0);
-                        float* b = packedB + ((nint)p0 * paddedColumns) + ((nint)col0 * kcb);
-                        RunMacroKernel(problem.Path, m, cols, kcb, packA + ((nint)paddedRows * p0), b, problem.C + col0, problem.Ldc, problem.Alpha, q == 0 ? beta : 1f);
-                    }
-                }
-            }
+            float* packA = Align(raw);
+            left.Offset = (int)(packA - raw);
+            PackLeftInto(in problem, left.PaddedRows, packA);
+            Strips(problem.Path, problem.M, problem.K, packA, left.PaddedRows, packedB, paddedColumns, 0, problem.N, problem.Alpha, beta, problem.C, problem.Ldc);
         }
-        finally
+    }
+
+    /// <summary>Packs op(A) whole on the calling thread, for <see cref="MultiplyStrips"/> against column ranges of a packed op(B).</summary>
+    /// <param name="transposeA">If <see langword="false"/>, A is stored as m x k and op(A) = A; otherwise A is stored as k x m and op(A) = A^T.</param>
+    /// <param name="m">Rows of op(A), at least 1.</param>
+    /// <param name="k">Columns of op(A), at least 1.</param>
+    /// <param name="a">The stored A, row-major.</param>
+    /// <param name="lda">The row stride of the stored A.</param>
+    /// <returns>The packed operand; dispose it to return its pooled buffer.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">m or k is below 1, or the stride is too small.</exception>
+    /// <exception cref="ArgumentException"><paramref name="a"/> is too short.</exception>
+    internal static PackedLeftOperand PackLeft(bool transposeA, int m, int k, ReadOnlySpan<float> a, int lda)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(m, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
+        ValidateLeft(transposeA, m, k, a, lda);
+        var left = new PackedLeftOperand(m, k, KernelPaths.Current);
+        fixed (float* pa = a, raw = left.GetBuffer())
         {
-            ArrayPool<float>.Shared.Return(aBuffer);
+            float* packA = Align(raw);
+            left.Offset = (int)(packA - raw);
+            var problem = new GemmProblem { Path = left.Path, TransposeA = transposeA, M = m, K = k, A = pa, Lda = lda };
+            PackLeftInto(in problem, left.PaddedRows, packA);
+        }
+
+        return left;
+    }
+
+    /// <summary>
+    /// Computes columns <c>[col0, col0 + cols)</c> of <c>alpha * op(A) * op(B) + beta * C</c> on the calling thread:
+    /// <c>c[i * ldc + j]</c> (j below <paramref name="cols"/>) receives element (i, col0 + j). Bit-identical to the
+    /// same elements of <see cref="Multiply(bool, int, float, ReadOnlySpan{float}, int, PackedRightOperand, float, Span{float}, int, int)"/>.
+    /// </summary>
+    /// <param name="a">op(A), packed whole.</param>
+    /// <param name="b">op(B), pre-packed; its depth must equal <paramref name="a"/>'s.</param>
+    /// <param name="col0">The first column, a multiple of <see cref="NR"/>.</param>
+    /// <param name="cols">The number of columns, at least 1.</param>
+    /// <param name="alpha">The scale of the product.</param>
+    /// <param name="beta">The scale of the old C; 0 means C is write-only.</param>
+    /// <param name="c">The block of C (m rows of stride <paramref name="ldc"/>, starting at column col0).</param>
+    /// <param name="ldc">The row stride of C, at least <paramref name="cols"/>.</param>
+    /// <exception cref="ArgumentException">The depths differ, or <paramref name="c"/> is too short.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The column range is outside op(B) or col0 is not a multiple of <see cref="NR"/>, or the stride is too small.</exception>
+    internal static void MultiplyStrips(PackedLeftOperand a, PackedRightOperand b, int col0, int cols, float alpha, float beta, Span<float> c, int ldc)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        if (a.Depth != b.Depth)
+        {
+            throw new ArgumentException($"op(A) has depth {a.Depth} but op(B) has depth {b.Depth}; they must be equal.", nameof(b));
+        }
+
+        if (col0 < 0 || col0 % NR != 0 || cols < 1 || (long)col0 + cols > b.Columns)
+        {
+            throw new ArgumentOutOfRangeException(nameof(col0), col0, $"Columns [{col0}, {(long)col0 + cols}) must lie in op(B)'s {b.Columns} columns and start on a multiple of {NR}.");
+        }
+
+        ValidateOutput(a.Rows, cols, c, ldc);
+        fixed (float* aRaw = a.GetBuffer(), bRaw = b.GetBuffer(), pc = c)
+        {
+            Strips(a.Path, a.Rows, a.Depth, aRaw + a.Offset, a.PaddedRows, bRaw + b.Offset, b.PaddedColumns, col0, cols, alpha, beta, pc, ldc);
+        }
+    }
+
+    /// <summary>Packs every depth block of op(A) (all of its rows) at <c>p0 * paddedRows</c>.</summary>
+    /// <param name="problem">The problem: path, A, its stride and transpose, m and k.</param>
+    /// <param name="paddedRows">The packed operand's padded row count.</param>
+    /// <param name="packA">The aligned destination.</param>
+    private static void PackLeftInto(in GemmProblem problem, int paddedRows, float* packA)
+    {
+        int kc = DepthBlock(problem.K);
+        for (int p0 = 0; p0 < problem.K; p0 += kc)
+        {
+            GemmPacking.PackA(problem.Path, problem.TransposeA, problem.A, problem.Lda, 0, problem.M, p0, Math.Min(kc, problem.K - p0), packA + ((nint)paddedRows * p0));
+        }
+    }
+
+    /// <summary>
+    /// C in strips of <see cref="StripColumns"/> columns, every depth block of a strip in turn, so that the strip of C
+    /// (rows x 32 floats) stays in L1 between depth blocks instead of being written to and read back from memory once
+    /// per depth block. Each element is still accumulated from zero per depth block and combined with C in increasing
+    /// depth order by the same macro-kernel: the bits are those of the blocked loops.
+    /// </summary>
+    /// <param name="path">The kernel path.</param>
+    /// <param name="m">Rows of C.</param>
+    /// <param name="k">The depth.</param>
+    /// <param name="packA">op(A), packed whole.</param>
+    /// <param name="paddedRows">Its padded row count.</param>
+    /// <param name="packedB">op(B), pre-packed.</param>
+    /// <param name="paddedColumns">Its padded column count.</param>
+    /// <param name="col0">The first column of op(B), a multiple of <see cref="NR"/>.</param>
+    /// <param name="n">The number of columns.</param>
+    /// <param name="alpha">The scale of the product.</param>
+    /// <param name="beta">The scale of the old C.</param>
+    /// <param name="c">The block of C for column col0.</param>
+    /// <param name="ldc">The row stride of C.</param>
+    private static void Strips(KernelPath path, int m, int k, float* packA, int paddedRows, float* packedB, int paddedColumns, int col0, int n, float alpha, float beta, float* c, nint ldc)
+    {
+        int kc = DepthBlock(k);
+        for (int j = 0; j < n; j += StripColumns)
+        {
+            int cols = Math.Min(StripColumns, n - j);
+            for (int p0 = 0; p0 < k; p0 += kc)
+            {
+                int kcb = Math.Min(kc, k - p0);
+                float* b = packedB + ((nint)p0 * paddedColumns) + ((nint)(col0 + j) * kcb);
+                RunMacroKernel(path, m, cols, kcb, packA + ((nint)paddedRows * p0), b, c + j, ldc, alpha, p0 == 0 ? beta : 1f);
+            }
         }
     }
 

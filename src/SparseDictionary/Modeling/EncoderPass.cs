@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Numerics.Tensors;
+using SparseDictionary.Activations;
 using SparseDictionary.Kernels;
 using SparseDictionary.Tensors;
 
@@ -13,7 +14,8 @@ internal sealed record DeadLatentRequest(int[] DeadLatents, SparseCodes Codes);
 /// <summary>
 /// The fused encoder: pre = (x - b_dec) W_enc^T + b_enc is computed in blocks of rows into per-block scratch, and the
 /// activation (and the dead-latent selection) consumes each block at once, so the batch x latents pre-activation
-/// matrix is never stored whole.
+/// matrix is never stored whole. With TopK and a large dictionary the rows' blocks are themselves produced in column
+/// chunks and each row keeps a running top k (<see cref="RunTopKStreaming"/>), so not even a whole row is stored.
 /// </summary>
 internal static class EncoderPass
 {
@@ -44,6 +46,12 @@ internal static class EncoderPass
         // W_enc is packed into the GEMM's panel layout once per call and shared by every block.
         using var packed = Gemm.PackRight(true, sae.InputDimension, sae.LatentCount, sae.EncoderWeightsArray, sae.InputDimension, destination: packingBuffer);
         var workers = Environment.ProcessorCount;
+        if (StreamsTopK(sae, dead) is { } k)
+        {
+            RunTopKStreaming(sae, k, packed, input, codes, activePreActivations, centered, workers);
+            return;
+        }
+
         var blocks = BlockCount(rows, workers);
         if (blocks > 1)
         {
@@ -96,6 +104,102 @@ internal static class EncoderPass
     /// </summary>
     internal static int BlockStart(int block, int blocks, int rows) =>
         block >= blocks ? rows : (int)((long)block * rows / blocks / (2 * Gemm.MR) * (2 * Gemm.MR));
+
+    /// <summary>
+    /// The k of the streamed TopK encoder when it applies, else null: the activation is <see cref="TopKActivation"/>,
+    /// no dead-latent selection is asked for (it needs whole rows), and a <see cref="RowBlock"/>-row block of
+    /// pre-activations would not fit in 1 MiB of L2 (with a small dictionary the whole-row blocks are faster: one
+    /// selection per row instead of one merge per chunk).
+    /// </summary>
+    internal static int? StreamsTopK(SparseAutoencoder sae, DeadLatentRequest? dead) =>
+        sae.Activation is TopKActivation topK && dead is null && (long)RowBlock * sae.LatentCount * sizeof(float) > StreamingMinimumBlockBytes ? topK.K : null;
+
+    /// <summary>The size of a <see cref="RowBlock"/>-row block of pre-activations above which the TopK encoder streams.</summary>
+    internal const long StreamingMinimumBlockBytes = 1L << 20;
+
+    /// <summary>The most rows of a streaming block: its packed x - b_dec (rows x d floats) stays within 1 MiB, in L2.</summary>
+    internal static int StreamingBlockRows(int d) => Math.Max(2 * Gemm.MR, Gemm.StripMaxPackedA / d / (2 * Gemm.MR) * (2 * Gemm.MR));
+
+    /// <summary>Columns of a streaming chunk: the block's chunk of pre-activations (rows x columns floats) stays within 512 KB, in L2; a multiple of 32.</summary>
+    internal static int StreamingChunkColumns(int blockRows, int latents) =>
+        Math.Min(Gemm.CeilDiv(latents, Gemm.StripColumns) * Gemm.StripColumns, Math.Max(Gemm.StripColumns, 131072 / blockRows / Gemm.StripColumns * Gemm.StripColumns));
+
+    /// <summary>
+    /// The TopK encoder without dead-latent selection, streamed: the rows are cut into blocks whose packed input stays
+    /// in L2 (one block per core at a time); each block's pre-activations are computed in column chunks that stay in
+    /// L2 (<see cref="Gemm.MultiplyStrips"/>), and every row's running top k takes in each chunk as it is produced
+    /// (<see cref="RunningTopK"/>). The batch x latents pre-activations are never stored, whatever the latent count,
+    /// and the packed W_enc is streamed once per block (a few times per batch) instead of once per 96 rows. The codes
+    /// are those of <see cref="TopKActivation.Forward"/> on whole rows, bit for bit.
+    /// </summary>
+    private static void RunTopKStreaming(SparseAutoencoder sae, int k, PackedRightOperand packedEncoder, Matrix input, SparseCodes codes, float[]? activePre, Matrix? centered, int workers)
+    {
+        var rows = input.Rows;
+        var d = sae.InputDimension;
+        var h = sae.LatentCount;
+        var maxBlockRows = StreamingBlockRows(d);
+        var blocks = Gemm.CeilDiv(rows, maxBlockRows);
+        if (rows >= 2 * Gemm.MR * workers)
+        {
+            blocks = Gemm.CeilDiv(blocks, workers) * workers;
+        }
+
+        var path = KernelPaths.Current;
+        Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = workers }, block =>
+        {
+            var first = BlockStart(block, blocks, rows);
+            var count = BlockStart(block + 1, blocks, rows) - first;
+            if (count == 0)
+            {
+                return;
+            }
+
+            var chunk = StreamingChunkColumns(count, h);
+            var scratch = RentScratch((count * chunk) + (centered is null ? count * d : 0));
+            try
+            {
+                var xc = centered is null ? scratch.AsSpan(count * chunk, count * d) : centered.Span.Slice(first * d, count * d);
+                var bDec = sae.DecoderBiasArray;
+                for (var r = 0; r < count; r++)
+                {
+                    TensorPrimitives.Subtract(input.Row(first + r), bDec, xc.Slice(r * d, d));
+                }
+
+                using var left = Gemm.PackLeft(false, count, d, xc, d);
+                using var running = new RunningTopK(count, k);
+                running.Reset(count);
+                var bEnc = sae.EncoderBiasArray;
+                for (var c0 = 0; c0 < h; c0 += chunk)
+                {
+                    var width = Math.Min(chunk, h - c0);
+                    var pre = scratch.AsSpan(0, count * width);
+                    Gemm.MultiplyStrips(left, packedEncoder, c0, width, 1f, 0f, pre, width);
+                    var bias = bEnc.AsSpan(c0, width);
+                    for (var r = 0; r < count; r++)
+                    {
+                        var row = pre.Slice(r * width, width);
+                        TensorPrimitives.Add(row, bias, row);
+                        running.Add(r, row, c0, path);
+                    }
+                }
+
+                for (var r = 0; r < count; r++)
+                {
+                    var b = first + r;
+                    var active = running.Finish(r, codes.IndexSlot(b), codes.ValueSlot(b));
+                    codes.SetCount(b, active);
+                    if (activePre is not null)
+                    {
+                        codes.ValueSlot(b)[..active].CopyTo(activePre.AsSpan(b * codes.Capacity, active));
+                    }
+                }
+            }
+            finally
+            {
+                ReturnScratch(scratch);
+            }
+        });
+    }
 
     private static void RunBlock(SparseAutoencoder sae, PackedRightOperand packedEncoder, Matrix input, int firstRow, int rowCount, int scratchRows, SparseCodes codes, float[]? activePre, Matrix? centered, DeadLatentRequest? dead, int gemmParallelism)
     {

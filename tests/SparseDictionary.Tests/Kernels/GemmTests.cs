@@ -188,6 +188,69 @@ public class GemmTests
     }
 
     [Theory]
+    [MemberData(nameof(TestData.Paths), MemberType = typeof(TestData))]
+    public void Column_strips_of_a_packed_left_operand_give_the_same_bits_as_the_whole_product(KernelPath path)
+    {
+        // Column ranges starting on any micro-panel (odd ones too), of awkward widths, with beta 0 and 0.5, one and
+        // several depth blocks, transposed and plain A.
+        using var _ = KernelPaths.Force(path);
+        foreach (var (m, n, k, transposeA) in new[] { (37, 200, 290, false), (12, 61, 70, true), (1, 16, 600, false), (25, 100, 256, false) })
+        {
+            float[] a = RandomMatrix(m * k, 50);
+            float[] b = RandomMatrix(n * k, 51);
+            float[] c0 = RandomMatrix(m * n, 52);
+            using PackedRightOperand packed = Gemm.PackRight(true, k, n, b, k);
+            using PackedLeftOperand left = Gemm.PackLeft(transposeA, m, k, a, transposeA ? m : k);
+            foreach (float beta in new[] { 0f, 0.5f })
+            {
+                float[] expected = (float[])c0.Clone();
+                Gemm.Multiply(transposeA, true, m, n, k, 0.75f, a, transposeA ? m : k, b, k, beta, expected, n);
+                foreach (var (col0, cols) in new[] { (0, n), (16, Math.Min(33, n - 16)), (n / 16 * 16, n - (n / 16 * 16)), (0, 1) })
+                {
+                    if (cols < 1)
+                    {
+                        continue;
+                    }
+
+                    float[] strip = new float[m * cols];
+                    for (int i = 0; i < m; i++)
+                    {
+                        c0.AsSpan((i * n) + col0, cols).CopyTo(strip.AsSpan(i * cols));
+                    }
+
+                    Gemm.MultiplyStrips(left, packed, col0, cols, 0.75f, beta, strip, cols);
+                    float[] expectedStrip = new float[m * cols];
+                    for (int i = 0; i < m; i++)
+                    {
+                        expected.AsSpan((i * n) + col0, cols).CopyTo(expectedStrip.AsSpan(i * cols));
+                    }
+
+                    Bits(strip).Should().Equal(Bits(expectedStrip), $"{m} x {n} x {k}, transposeA {transposeA}, beta {beta}, columns [{col0}, {col0 + cols})");
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void Column_strips_reject_bad_ranges_and_depths()
+    {
+        using PackedRightOperand packed = Gemm.PackRight(true, 8, 40, RandomMatrix(320, 1), 8);
+        using PackedLeftOperand left = Gemm.PackLeft(false, 3, 8, RandomMatrix(24, 2), 8);
+        using PackedLeftOperand deeper = Gemm.PackLeft(false, 3, 9, RandomMatrix(27, 3), 9);
+        float[] c = new float[3 * 40];
+        Action unaligned = () => Gemm.MultiplyStrips(left, packed, 8, 8, 1f, 0f, c, 40);
+        Action outside = () => Gemm.MultiplyStrips(left, packed, 32, 9, 1f, 0f, c, 40);
+        Action depth = () => Gemm.MultiplyStrips(deeper, packed, 0, 40, 1f, 0f, c, 40);
+        Action shortC = () => Gemm.MultiplyStrips(left, packed, 0, 40, 1f, 0f, new float[100], 40);
+        Action noRows = () => Gemm.PackLeft(false, 0, 8, [], 8);
+        unaligned.Should().Throw<ArgumentOutOfRangeException>().WithMessage("*[8, 16)*multiple of 16*");
+        outside.Should().Throw<ArgumentOutOfRangeException>().WithMessage("*[32, 41)*40 columns*");
+        depth.Should().Throw<ArgumentException>().WithMessage("*depth 9*depth 8*");
+        shortC.Should().Throw<ArgumentException>();
+        noRows.Should().Throw<ArgumentOutOfRangeException>();
+    }
+
+    [Theory]
     [InlineData(false, false)]
     [InlineData(true, false)]
     [InlineData(false, true)]

@@ -1,4 +1,5 @@
 using SparseDictionary.Activations;
+using SparseDictionary.Kernels;
 using SparseDictionary.Modeling;
 using SparseDictionary.Tensors;
 using SparseDictionary.Tests.Support;
@@ -74,5 +75,66 @@ public class EncoderPassTests
         codes.RawIndices.Should().Equal(expected.RawIndices);
         codes.RawValues.Should().Equal(expected.RawValues);
         pre.Should().Equal(expectedPre);
+    }
+
+    [Theory]
+    [MemberData(nameof(TestData.Paths), MemberType = typeof(TestData))]
+    public void StreamedTopK_GivesTheCodesOfWholeRowBlocks(KernelPath path)
+    {
+        // 2800 latents: a 96-row block of pre-activations exceeds 1 MiB, so TopK streams; the same TopK behind another
+        // type takes the whole-row blocks. Rows: several streaming blocks, and too few rows for one block per core.
+        using var _ = KernelPaths.Force(path);
+        const int d = 40, latents = 2800, k = 24;
+        var streamed = new SparseAutoencoder(d, latents, new TopKActivation(k), seed: 11);
+        var whole = new SparseAutoencoder(d, latents, new OpaqueActivation(new TopKActivation(k)), seed: 11);
+        // A negative bias: on rows of small inputs fewer than k pre-activations are positive.
+        var bias = TestData.Gaussian(latents, 12, 0.3f).Select(b => b - 0.9f).ToArray();
+        bias.CopyTo(streamed.EncoderBias.Span);
+        bias.CopyTo(whole.EncoderBias.Span);
+        EncoderPass.StreamsTopK(streamed, null).Should().Be(k);
+        EncoderPass.StreamsTopK(whole, null).Should().BeNull();
+        EncoderPass.StreamsTopK(streamed, new DeadLatentRequest([1, 2], new SparseCodes(1, latents, 2))).Should().BeNull();
+
+        foreach (var rows in new[] { 700, 13 })
+        {
+            var x = TestData.GaussianMatrix(rows, d, 13 + rows);
+            for (var r = 0; r < rows; r += 5)
+            {
+                System.Numerics.Tensors.TensorPrimitives.Multiply(x.Row(r), 0.01f, x.Row(r));
+            }
+
+            var expected = new SparseCodes(rows, latents, k);
+            var expectedPre = new float[rows * k];
+            var expectedCentered = new Matrix(rows, d);
+            EncoderPass.Run(whole, x, expected, expectedPre, expectedCentered, null);
+            var codes = new SparseCodes(rows, latents, k);
+            var pre = new float[rows * k];
+            var centered = new Matrix(rows, d);
+            EncoderPass.Run(streamed, x, codes, pre, centered, null);
+
+            expected.MeanActive.Should().BeLessThan(k, "some rows must have fewer than k positive entries");
+            for (var r = 0; r < rows; r++)
+            {
+                codes.Indices(r).ToArray().Should().Equal(expected.Indices(r).ToArray(), $"{rows} rows, row {r}");
+                codes.Values(r).ToArray().Should().Equal(expected.Values(r).ToArray(), $"{rows} rows, row {r}");
+                pre.AsSpan(r * k, codes.Count(r)).ToArray().Should().Equal(expectedPre.AsSpan(r * k, codes.Count(r)).ToArray());
+            }
+
+            centered.Span.ToArray().Should().Equal(expectedCentered.Span.ToArray());
+        }
+    }
+
+    /// <summary>An activation that runs another but is not of its type (so the encoder cannot specialise on it).</summary>
+    private sealed class OpaqueActivation(IActivation inner) : IActivation
+    {
+        public string Name => inner.Name;
+
+        public int GetCapacity(int latentCount) => inner.GetCapacity(latentCount);
+
+        public int Forward(ReadOnlySpan<float> preActivations, Span<int> activeIndices, Span<float> activeValues) =>
+            inner.Forward(preActivations, activeIndices, activeValues);
+
+        public void Backward(ReadOnlySpan<float> activePreActivations, ReadOnlySpan<float> activeValues, Span<float> gradient) =>
+            inner.Backward(activePreActivations, activeValues, gradient);
     }
 }
