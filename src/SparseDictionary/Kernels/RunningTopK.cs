@@ -58,7 +58,24 @@ internal sealed class RunningTopK : IDisposable
     }
 
     /// <summary>Takes in the entries of <paramref name="row"/>'s chunk (entry j has column index <paramref name="firstIndex"/> + j); chunks of a row must come in increasing index order.</summary>
-    public void Add(int row, ReadOnlySpan<float> chunk, int firstIndex, KernelPath path)
+    public void Add(int row, ReadOnlySpan<float> chunk, int firstIndex, KernelPath path) => Add(row, chunk, firstIndex, default, path);
+
+    /// <summary>
+    /// Takes in gathered entries of <paramref name="row"/>: entry j has column index <paramref name="columns"/>[j]
+    /// (ascending, and above every index taken in before).
+    /// </summary>
+    public void Add(int row, ReadOnlySpan<float> entries, ReadOnlySpan<int> columns, KernelPath path)
+    {
+        if (columns.Length != entries.Length)
+        {
+            throw new ArgumentException($"{entries.Length} entries but {columns.Length} column indices; they must match.", nameof(columns));
+        }
+
+        Add(row, entries, 0, columns, path);
+    }
+
+    /// <summary>Takes in entries whose column indices are <paramref name="firstIndex"/> + j, or <paramref name="columns"/>[j] when it is not empty.</summary>
+    private void Add(int row, ReadOnlySpan<float> chunk, int firstIndex, ReadOnlySpan<int> columns, KernelPath path)
     {
         var values = _values.AsSpan(row * _capacity, _capacity);
         var indices = _indices.AsSpan(row * _capacity, _capacity);
@@ -96,7 +113,7 @@ internal sealed class RunningTopK : IDisposable
 
         for (var j = 0; j < added; j++)
         {
-            newIndices[j] += firstIndex;
+            newIndices[j] = columns.IsEmpty ? newIndices[j] + firstIndex : columns[newIndices[j]];
         }
 
         _counts[row] = count + added;

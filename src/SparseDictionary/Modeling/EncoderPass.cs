@@ -46,9 +46,9 @@ internal static class EncoderPass
         // W_enc is packed into the GEMM's panel layout once per call and shared by every block.
         using var packed = Gemm.PackRight(true, sae.InputDimension, sae.LatentCount, sae.EncoderWeightsArray, sae.InputDimension, destination: packingBuffer);
         var workers = Environment.ProcessorCount;
-        if (StreamsTopK(sae, dead) is { } k)
+        if (StreamsTopK(sae) is { } k)
         {
-            RunTopKStreaming(sae, k, packed, input, codes, activePreActivations, centered, workers);
+            RunTopKStreaming(sae, k, packed, input, codes, activePreActivations, centered, dead, workers);
             return;
         }
 
@@ -106,13 +106,13 @@ internal static class EncoderPass
         block >= blocks ? rows : (int)((long)block * rows / blocks / (2 * Gemm.MR) * (2 * Gemm.MR));
 
     /// <summary>
-    /// The k of the streamed TopK encoder when it applies, else null: the activation is <see cref="TopKActivation"/>,
-    /// no dead-latent selection is asked for (it needs whole rows), and a <see cref="RowBlock"/>-row block of
+    /// The k of the streamed TopK encoder when it applies, else null: the activation is <see cref="TopKActivation"/>
+    /// and a <see cref="RowBlock"/>-row block of
     /// pre-activations would not fit in 1 MiB of L2 (with a small dictionary the whole-row blocks are faster: one
     /// selection per row instead of one merge per chunk).
     /// </summary>
-    internal static int? StreamsTopK(SparseAutoencoder sae, DeadLatentRequest? dead) =>
-        sae.Activation is TopKActivation topK && dead is null && (long)RowBlock * sae.LatentCount * sizeof(float) > StreamingMinimumBlockBytes ? topK.K : null;
+    internal static int? StreamsTopK(SparseAutoencoder sae) =>
+        sae.Activation is TopKActivation topK && (long)RowBlock * sae.LatentCount * sizeof(float) > StreamingMinimumBlockBytes ? topK.K : null;
 
     /// <summary>The size of a <see cref="RowBlock"/>-row block of pre-activations above which the TopK encoder streams.</summary>
     internal const long StreamingMinimumBlockBytes = 1L << 20;
@@ -125,14 +125,16 @@ internal static class EncoderPass
         Math.Min(Gemm.CeilDiv(latents, Gemm.StripColumns) * Gemm.StripColumns, Math.Max(Gemm.StripColumns, 131072 / blockRows / Gemm.StripColumns * Gemm.StripColumns));
 
     /// <summary>
-    /// The TopK encoder without dead-latent selection, streamed: the rows are cut into blocks whose packed input stays
+    /// The TopK encoder, streamed: the rows are cut into blocks whose packed input stays
     /// in L2 (one block per core at a time); each block's pre-activations are computed in column chunks that stay in
     /// L2 (<see cref="Gemm.MultiplyStrips"/>), and every row's running top k takes in each chunk as it is produced
     /// (<see cref="RunningTopK"/>). The batch x latents pre-activations are never stored, whatever the latent count,
-    /// and the packed W_enc is streamed once per block (a few times per batch) instead of once per 96 rows. The codes
-    /// are those of <see cref="TopKActivation.Forward"/> on whole rows, bit for bit.
+    /// and the packed W_enc is streamed once per block (a few times per batch) instead of once per 96 rows. The dead
+    /// latents' selection runs alongside on each chunk's dead entries (a second running top k, then sorted by
+    /// decreasing value). The codes are those of <see cref="TopKActivation.Forward"/> and
+    /// <see cref="TopKSelection.SelectFromSubset"/> on whole rows, bit for bit.
     /// </summary>
-    private static void RunTopKStreaming(SparseAutoencoder sae, int k, PackedRightOperand packedEncoder, Matrix input, SparseCodes codes, float[]? activePre, Matrix? centered, int workers)
+    private static void RunTopKStreaming(SparseAutoencoder sae, int k, PackedRightOperand packedEncoder, Matrix input, SparseCodes codes, float[]? activePre, Matrix? centered, DeadLatentRequest? dead, int workers)
     {
         var rows = input.Rows;
         var d = sae.InputDimension;
@@ -167,7 +169,11 @@ internal static class EncoderPass
 
                 using var left = Gemm.PackLeft(false, count, d, xc, d);
                 using var running = new RunningTopK(count, k);
+                using var deadRunning = dead is null ? null : new RunningTopK(count, dead.Codes.Capacity);
                 running.Reset(count);
+                deadRunning?.Reset(count);
+                var deadLatents = dead is null ? [] : dead.DeadLatents;
+                var deadFirst = 0;
                 var bEnc = sae.EncoderBiasArray;
                 for (var c0 = 0; c0 < h; c0 += chunk)
                 {
@@ -175,12 +181,38 @@ internal static class EncoderPass
                     var pre = scratch.AsSpan(0, count * width);
                     Gemm.MultiplyStrips(left, packedEncoder, c0, width, 1f, 0f, pre, width);
                     var bias = bEnc.AsSpan(c0, width);
+
+                    // The dead latents in this chunk: a run of the ascending list.
+                    var deadEnd = deadFirst;
+                    while (deadEnd < deadLatents.Length && deadLatents[deadEnd] < c0 + width)
+                    {
+                        deadEnd++;
+                    }
+
+                    var deadColumns = deadLatents.AsSpan(deadFirst, deadEnd - deadFirst);
+                    var gathered = deadColumns.IsEmpty ? [] : ArrayPool<float>.Shared.Rent(deadColumns.Length);
                     for (var r = 0; r < count; r++)
                     {
                         var row = pre.Slice(r * width, width);
                         TensorPrimitives.Add(row, bias, row);
                         running.Add(r, row, c0, path);
+                        if (!deadColumns.IsEmpty)
+                        {
+                            for (var j = 0; j < deadColumns.Length; j++)
+                            {
+                                gathered[j] = row[deadColumns[j] - c0];
+                            }
+
+                            deadRunning!.Add(r, gathered.AsSpan(0, deadColumns.Length), deadColumns, path);
+                        }
                     }
+
+                    if (!deadColumns.IsEmpty)
+                    {
+                        ArrayPool<float>.Shared.Return(gathered);
+                    }
+
+                    deadFirst = deadEnd;
                 }
 
                 for (var r = 0; r < count; r++)
@@ -192,6 +224,15 @@ internal static class EncoderPass
                     {
                         codes.ValueSlot(b)[..active].CopyTo(activePre.AsSpan(b * codes.Capacity, active));
                     }
+
+                    if (dead is not null)
+                    {
+                        var auxIndices = dead.Codes.IndexSlot(b);
+                        var auxValues = dead.Codes.ValueSlot(b);
+                        var auxCount = deadRunning!.Finish(r, auxIndices, auxValues);
+                        SortByDecreasingValue(auxIndices[..auxCount], auxValues[..auxCount]);
+                        dead.Codes.SetCount(b, auxCount);
+                    }
                 }
             }
             finally
@@ -199,6 +240,41 @@ internal static class EncoderPass
                 ReturnScratch(scratch);
             }
         });
+    }
+
+    /// <summary>
+    /// Sorts positive entries by decreasing value, ties by increasing index (the order of
+    /// <see cref="TopKSelection.SelectFromSubset"/>): for positive floats the bit pattern grows with the value, so the
+    /// key (~bits, index) sorts ascending into that order.
+    /// </summary>
+    private static void SortByDecreasingValue(Span<int> indices, Span<float> values)
+    {
+        var n = indices.Length;
+        if (n < 2)
+        {
+            return;
+        }
+
+        var keys = ArrayPool<ulong>.Shared.Rent(n);
+        try
+        {
+            for (var j = 0; j < n; j++)
+            {
+                keys[j] = ((ulong)~BitConverter.SingleToUInt32Bits(values[j]) << 32) | (uint)indices[j];
+            }
+
+            var sorted = keys.AsSpan(0, n);
+            sorted.Sort();
+            for (var j = 0; j < n; j++)
+            {
+                indices[j] = (int)(uint)sorted[j];
+                values[j] = BitConverter.UInt32BitsToSingle(~(uint)(sorted[j] >> 32));
+            }
+        }
+        finally
+        {
+            ArrayPool<ulong>.Shared.Return(keys);
+        }
     }
 
     private static void RunBlock(SparseAutoencoder sae, PackedRightOperand packedEncoder, Matrix input, int firstRow, int rowCount, int scratchRows, SparseCodes codes, float[]? activePre, Matrix? centered, DeadLatentRequest? dead, int gemmParallelism)

@@ -91,9 +91,16 @@ public class EncoderPassTests
         var bias = TestData.Gaussian(latents, 12, 0.3f).Select(b => b - 0.9f).ToArray();
         bias.CopyTo(streamed.EncoderBias.Span);
         bias.CopyTo(whole.EncoderBias.Span);
-        EncoderPass.StreamsTopK(streamed, null).Should().Be(k);
-        EncoderPass.StreamsTopK(whole, null).Should().BeNull();
-        EncoderPass.StreamsTopK(streamed, new DeadLatentRequest([1, 2], new SparseCodes(1, latents, 2))).Should().BeNull();
+        EncoderPass.StreamsTopK(streamed).Should().Be(k);
+        EncoderPass.StreamsTopK(whole).Should().BeNull();
+        EncoderPass.StreamsTopK(new SparseAutoencoder(d, 2000, new TopKActivation(k), seed: 1)).Should().BeNull("a 96-row block of 2000 latents fits in 1 MiB");
+
+        // Dead latents: every 7th, a run across chunk boundaries, the first and the last; and a single one.
+        var deadLists = new[]
+        {
+            Enumerable.Range(0, latents).Where(i => i % 7 == 3 || (i >= 500 && i < 1100) || i == 0 || i == latents - 1).ToArray(),
+            new[] { 1234 },
+        };
 
         foreach (var rows in new[] { 700, 13 })
         {
@@ -111,6 +118,25 @@ public class EncoderPassTests
             var pre = new float[rows * k];
             var centered = new Matrix(rows, d);
             EncoderPass.Run(streamed, x, codes, pre, centered, null);
+
+            foreach (var deadLatents in deadLists)
+            {
+                foreach (var auxK in new[] { 1, 20, 400 })
+                {
+                    var expectedDead = new DeadLatentRequest(deadLatents, new SparseCodes(rows, latents, auxK));
+                    var streamedDead = new DeadLatentRequest(deadLatents, new SparseCodes(rows, latents, auxK));
+                    var withDead = new SparseCodes(rows, latents, k);
+                    EncoderPass.Run(whole, x, new SparseCodes(rows, latents, k), null, null, expectedDead);
+                    EncoderPass.Run(streamed, x, withDead, null, null, streamedDead);
+                    withDead.RawIndices.Should().Equal(codes.RawIndices);
+                    for (var r = 0; r < rows; r++)
+                    {
+                        var because = $"{rows} rows, {deadLatents.Length} dead, k_aux {auxK}, row {r}";
+                        streamedDead.Codes.Indices(r).ToArray().Should().Equal(expectedDead.Codes.Indices(r).ToArray(), because);
+                        streamedDead.Codes.Values(r).ToArray().Should().Equal(expectedDead.Codes.Values(r).ToArray(), because);
+                    }
+                }
+            }
 
             expected.MeanActive.Should().BeLessThan(k, "some rows must have fewer than k positive entries");
             for (var r = 0; r < rows; r++)
