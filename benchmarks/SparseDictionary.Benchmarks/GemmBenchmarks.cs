@@ -113,7 +113,7 @@ public class GemmUseBenchmarks
     [Benchmark]
     public void SingleThread() => _operands.Multiply(1);
 
-    /// <summary>The encoder's use: W packed once (in setup), multiplied by row blocks of 256 rows of A, all cores.</summary>
+    /// <summary>W packed once (in setup), multiplied by row blocks of 256 rows of A, each block on all cores.</summary>
     [Benchmark]
     public void PackedRowBlocks()
     {
@@ -124,6 +124,23 @@ public class GemmUseBenchmarks
             int rows = Math.Min(blockRows, m - row);
             Gemm.Multiply(false, rows, 1f, _operands.A.AsSpan(row * k, rows * k), k, _packed!, 0f, _operands.C.AsSpan(row * n, rows * n), n);
         }
+    }
+
+    /// <summary>
+    /// The streamed encoder's use: 256-row blocks against the pre-packed W, one single-thread call per block and the
+    /// blocks on all cores at once, so each call takes the strip order (op(A) packed whole, C in 32-column strips).
+    /// </summary>
+    [Benchmark]
+    public void PackedRowBlocksOnePerCore()
+    {
+        const int blockRows = 256;
+        int m = Shape.M, n = Shape.N, k = Shape.K;
+        Parallel.For(0, (m + blockRows - 1) / blockRows, block =>
+        {
+            int row = block * blockRows;
+            int rows = Math.Min(blockRows, m - row);
+            Gemm.Multiply(false, rows, 1f, _operands.A.AsSpan(row * k, rows * k), k, _packed!, 0f, _operands.C.AsSpan(row * n, rows * n), n, maxDegreeOfParallelism: 1);
+        });
     }
 }
 
