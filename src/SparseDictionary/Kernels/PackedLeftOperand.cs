@@ -1,5 +1,3 @@
-using System.Buffers;
-
 namespace SparseDictionary.Kernels;
 
 /// <summary>
@@ -10,31 +8,21 @@ namespace SparseDictionary.Kernels;
 /// <remarks>
 /// Layout: for each depth block of <see cref="Gemm.DepthBlock"/>'s blocking (start <c>p0</c>, depth <c>kc</c>), at
 /// offset <c>p0 * PaddedRows</c>, the <c>ceil(Rows / MR)</c> micro-panels of <see cref="GemmPacking.PackA"/>, each
-/// <c>MR * kc</c> floats. The buffer comes from <see cref="ArrayPool{T}.Shared"/> and goes back on
-/// <see cref="Dispose"/>; the operand must not be used after that.
+/// <c>MR * kc</c> floats. The buffer is rented (<see cref="PackedOperand"/>).
 /// </remarks>
-internal sealed class PackedLeftOperand : IDisposable
+internal sealed class PackedLeftOperand : PackedOperand
 {
-    /// <summary>The buffer; <see langword="null"/> once disposed.</summary>
-    private float[]? _buffer;
-
     /// <summary>Creates an operand over a rented buffer that the caller then fills.</summary>
     /// <param name="rows">Rows of op(A) (m), at least 1.</param>
     /// <param name="depth">Columns of op(A) (k), at least 1.</param>
     /// <param name="path">The kernel path the operand is packed and multiplied on.</param>
     internal PackedLeftOperand(int rows, int depth, KernelPath path)
+        : base(CheckedLength(rows, depth), Gemm.AlignmentFloats + GemmPacking.Slack, lent: null)
     {
         Rows = rows;
         Depth = depth;
         Path = path;
-        PaddedRows = Gemm.CeilDiv(rows, 2 * Gemm.MR) * 2 * Gemm.MR;
-        Length = (long)PaddedRows * depth;
-        if (Length > Array.MaxLength - Gemm.AlignmentFloats - GemmPacking.Slack)
-        {
-            throw new ArgumentOutOfRangeException(nameof(rows), rows, $"op(A) of {rows} x {depth} is too large to pack whole.");
-        }
-
-        _buffer = ArrayPool<float>.Shared.Rent((int)Length + Gemm.AlignmentFloats + GemmPacking.Slack);
+        PaddedRows = PaddedRowCount(rows);
     }
 
     /// <summary>Rows of op(A): the m of the multiplications.</summary>
@@ -49,28 +37,16 @@ internal sealed class PackedLeftOperand : IDisposable
     /// <summary>The kernel path the operand was packed on (its multiplications use the same).</summary>
     internal KernelPath Path { get; }
 
-    /// <summary>The number of packed floats.</summary>
-    internal long Length { get; }
+    private static int PaddedRowCount(int rows) => Gemm.CeilDiv(rows, 2 * Gemm.MR) * 2 * Gemm.MR;
 
-    /// <summary>The offset, in floats, of the packed data in the buffer (chosen for 64-byte alignment when packing).</summary>
-    internal int Offset { get; set; }
-
-    /// <summary>Returns the buffer, or throws if the operand has been disposed.</summary>
-    /// <returns>The pooled buffer.</returns>
-    /// <exception cref="ObjectDisposedException">The operand has been disposed.</exception>
-    internal float[] GetBuffer()
+    private static long CheckedLength(int rows, int depth)
     {
-        ObjectDisposedException.ThrowIf(_buffer is null, this);
-        return _buffer;
-    }
-
-    /// <summary>Returns the pooled buffer.</summary>
-    public void Dispose()
-    {
-        float[]? buffer = Interlocked.Exchange(ref _buffer, null);
-        if (buffer is not null)
+        long length = (long)PaddedRowCount(rows) * depth;
+        if (length > Array.MaxLength - Gemm.AlignmentFloats - GemmPacking.Slack)
         {
-            ArrayPool<float>.Shared.Return(buffer);
+            throw new ArgumentOutOfRangeException(nameof(rows), rows, $"op(A) of {rows} x {depth} is too large to pack whole.");
         }
+
+        return length;
     }
 }
