@@ -85,6 +85,28 @@ public class SaeTrainerTests
     }
 
     [Fact]
+    public void Train_WithAStreamedTopKEncoder_GivesTheBitsOfWholeRowBlocks()
+    {
+        // 2800 latents: the TopK encoder streams (column chunks, running top k, AuxK's dead selection alongside); the
+        // same TopK behind another type takes whole-row blocks. A short dead window makes AuxK active after a few steps.
+        (float[] Weights, double AuxKLoss) Run(IActivation activation)
+        {
+            var sae = new SparseAutoencoder(32, 2800, activation, seed: 8);
+            var auxK = new AuxKRegularizer(new AuxKOptions { KAux = 16, DeadWindowTokens = 1024 });
+            var result = new SaeTrainer(new SaeTrainerOptions { LearningRate = 5e-3f, BatchSize = 512, TotalTokens = 6 * 512 }, [auxK])
+                .Train(sae, new SyntheticFeatureSource(new SyntheticFeatureOptions { InputDimension = 32, FeatureCount = 64, GroupCount = 4, ActiveFeatures = 4, Seed = 3 }));
+            return (Snapshot(sae), result.LastProgress!.RegularizerLosses.Values.Sum());
+        }
+
+        var streamed = new SparseAutoencoder(32, 2800, new TopKActivation(8), seed: 8);
+        EncoderPass.StreamsTopK(streamed).Should().Be(8);
+        var (streamedWeights, auxKLoss) = Run(new TopKActivation(8));
+        var (wholeWeights, _) = Run(new OpaqueActivation(new TopKActivation(8)));
+        auxKLoss.Should().BeGreaterThan(0, "AuxK must have dead latents to select among");
+        streamedWeights.Select(BitConverter.SingleToInt32Bits).Should().Equal(wholeWeights.Select(BitConverter.SingleToInt32Bits));
+    }
+
+    [Fact]
     public void Train_SeveralSaesTogether_EqualsTrainingEachAlone()
     {
         SparseAutoencoder[] Make() => [new(64, 96, new TopKActivation(5), seed: 1), new(64, 128, new ReLUActivation(), seed: 2)];
