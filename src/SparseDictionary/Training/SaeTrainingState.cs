@@ -211,7 +211,8 @@ internal sealed class SaeTrainingState
         const int blockRows = 64;
         var d = x.Columns;
         var blocks = (x.Rows + blockRows - 1) / blockRows;
-        var columnSums = new double[blocks * d];
+        // Rented: blocks x d doubles is over the large-object threshold at d = 768 and would be allocated every step.
+        var columnSums = System.Buffers.ArrayPool<double>.Shared.Rent(blocks * d);
         var squares = new double[blocks];
         var path = KernelPaths.Current;
         SparseKernels.ParallelRows(blocks, (first, last) =>
@@ -219,6 +220,7 @@ internal sealed class SaeTrainingState
             for (var block = first; block < last; block++)
             {
                 var sums = columnSums.AsSpan(block * d, d);
+                sums.Clear();
                 var end = Math.Min(x.Rows, (block + 1) * blockRows);
                 for (var r = block * blockRows; r < end; r++)
                 {
@@ -242,6 +244,7 @@ internal sealed class SaeTrainingState
             meanSquared += sum * sum;
         }
 
+        System.Buffers.ArrayPool<double>.Shared.Return(columnSums);
         return Math.Max(0, total - (meanSquared / x.Rows));
     }
 }
