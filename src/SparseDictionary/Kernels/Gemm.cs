@@ -514,13 +514,10 @@ internal static unsafe class Gemm
     /// <param name="beta">The caller's beta.</param>
     private static void ExecuteStrips(in GemmProblem problem, float* packedB, int paddedColumns, float beta)
     {
-        using var left = new PackedLeftOperand(problem.M, problem.K, problem.Path);
+        using var left = PackLeftOperand(in problem);
         fixed (float* raw = left.GetBuffer())
         {
-            float* packA = Align(raw);
-            left.Offset = (int)(packA - raw);
-            PackLeftInto(in problem, left.PaddedRows, packA);
-            Strips(problem.Path, problem.M, problem.K, packA, left.PaddedRows, packedB, paddedColumns, 0, problem.N, problem.Alpha, beta, problem.C, problem.Ldc);
+            Strips(problem.Path, problem.M, problem.K, raw + left.Offset, left.PaddedRows, packedB, paddedColumns, 0, problem.N, problem.Alpha, beta, problem.C, problem.Ldc);
         }
     }
 
@@ -538,16 +535,11 @@ internal static unsafe class Gemm
         ArgumentOutOfRangeException.ThrowIfLessThan(m, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
         ValidateLeft(transposeA, m, k, a, lda);
-        var left = new PackedLeftOperand(m, k, KernelPaths.Current);
-        fixed (float* pa = a, raw = left.GetBuffer())
+        fixed (float* pa = a)
         {
-            float* packA = Align(raw);
-            left.Offset = (int)(packA - raw);
-            var problem = new GemmProblem { Path = left.Path, TransposeA = transposeA, M = m, K = k, A = pa, Lda = lda };
-            PackLeftInto(in problem, left.PaddedRows, packA);
+            var problem = new GemmProblem { Path = KernelPaths.Current, TransposeA = transposeA, M = m, K = k, A = pa, Lda = lda };
+            return PackLeftOperand(in problem);
         }
-
-        return left;
     }
 
     /// <summary>
@@ -586,17 +578,24 @@ internal static unsafe class Gemm
         }
     }
 
-    /// <summary>Packs every depth block of op(A) (all of its rows) at <c>p0 * paddedRows</c>.</summary>
-    /// <param name="problem">The problem: path, A, its stride and transpose, m and k.</param>
-    /// <param name="paddedRows">The packed operand's padded row count.</param>
-    /// <param name="packA">The aligned destination.</param>
-    private static void PackLeftInto(in GemmProblem problem, int paddedRows, float* packA)
+    /// <summary>Packs every depth block of op(A), all of its rows, into a new operand (depth block p0 at <c>p0 * PaddedRows</c>).</summary>
+    /// <param name="problem">The problem: path, A, its stride and transpose, m and k (at least 1).</param>
+    /// <returns>The packed operand.</returns>
+    private static PackedLeftOperand PackLeftOperand(in GemmProblem problem)
     {
-        int kc = DepthBlock(problem.K);
-        for (int p0 = 0; p0 < problem.K; p0 += kc)
+        var left = new PackedLeftOperand(problem.M, problem.K, problem.Path);
+        fixed (float* raw = left.GetBuffer())
         {
-            GemmPacking.PackA(problem.Path, problem.TransposeA, problem.A, problem.Lda, 0, problem.M, p0, Math.Min(kc, problem.K - p0), packA + ((nint)paddedRows * p0));
+            float* packA = Align(raw);
+            left.Offset = (int)(packA - raw);
+            int kc = DepthBlock(problem.K);
+            for (int p0 = 0; p0 < problem.K; p0 += kc)
+            {
+                GemmPacking.PackA(problem.Path, problem.TransposeA, problem.A, problem.Lda, 0, problem.M, p0, Math.Min(kc, problem.K - p0), packA + ((nint)left.PaddedRows * p0));
+            }
         }
+
+        return left;
     }
 
     /// <summary>

@@ -107,9 +107,8 @@ internal static class EncoderPass
 
     /// <summary>
     /// The k of the streamed TopK encoder when it applies, else null: the activation is <see cref="TopKActivation"/>
-    /// and a <see cref="RowBlock"/>-row block of
-    /// pre-activations would not fit in 1 MiB of L2 (with a small dictionary the whole-row blocks are faster: one
-    /// selection per row instead of one merge per chunk).
+    /// and a <see cref="RowBlock"/>-row block of pre-activations would not fit in 1 MiB of L2 (with a small dictionary
+    /// the whole-row blocks are faster: one selection per row instead of one merge per chunk).
     /// </summary>
     internal static int? StreamsTopK(SparseAutoencoder sae) =>
         sae.Activation is TopKActivation topK && (long)RowBlock * sae.LatentCount * sizeof(float) > StreamingMinimumBlockBytes ? topK.K : null;
@@ -125,8 +124,8 @@ internal static class EncoderPass
         Math.Min(Gemm.CeilDiv(latents, Gemm.StripColumns) * Gemm.StripColumns, Math.Max(Gemm.StripColumns, 131072 / blockRows / Gemm.StripColumns * Gemm.StripColumns));
 
     /// <summary>
-    /// The TopK encoder, streamed: the rows are cut into blocks whose packed input stays
-    /// in L2 (one block per core at a time); each block's pre-activations are computed in column chunks that stay in
+    /// The TopK encoder, streamed: the rows are cut into blocks whose packed input stays in L2 (one block per core at
+    /// a time); each block's pre-activations are computed in column chunks that stay in
     /// L2 (<see cref="Gemm.MultiplyStrips"/>), and every row's running top k takes in each chunk as it is produced
     /// (<see cref="RunningTopK"/>). The batch x latents pre-activations are never stored, whatever the latent count,
     /// and the packed W_enc is streamed once per block (a few times per batch) instead of once per 96 rows. The dead
@@ -137,9 +136,7 @@ internal static class EncoderPass
     private static void RunTopKStreaming(SparseAutoencoder sae, int k, PackedRightOperand packedEncoder, Matrix input, SparseCodes codes, float[]? activePre, Matrix? centered, DeadLatentRequest? dead, int workers)
     {
         var rows = input.Rows;
-        var d = sae.InputDimension;
-        var h = sae.LatentCount;
-        var maxBlockRows = StreamingBlockRows(d);
+        var maxBlockRows = StreamingBlockRows(sae.InputDimension);
         var blocks = Gemm.CeilDiv(rows, maxBlockRows);
         if (rows >= 2 * Gemm.MR * workers)
         {
@@ -151,95 +148,98 @@ internal static class EncoderPass
         {
             var first = BlockStart(block, blocks, rows);
             var count = BlockStart(block + 1, blocks, rows) - first;
-            if (count == 0)
+            if (count > 0)
             {
-                return;
-            }
-
-            var chunk = StreamingChunkColumns(count, h);
-            var scratch = RentScratch((count * chunk) + (centered is null ? count * d : 0));
-            try
-            {
-                var xc = centered is null ? scratch.AsSpan(count * chunk, count * d) : centered.Span.Slice(first * d, count * d);
-                var bDec = sae.DecoderBiasArray;
-                for (var r = 0; r < count; r++)
-                {
-                    TensorPrimitives.Subtract(input.Row(first + r), bDec, xc.Slice(r * d, d));
-                }
-
-                using var left = Gemm.PackLeft(false, count, d, xc, d);
-                using var running = new RunningTopK(count, k);
-                using var deadRunning = dead is null ? null : new RunningTopK(count, dead.Codes.Capacity);
-                running.Reset(count);
-                deadRunning?.Reset(count);
-                var deadLatents = dead is null ? [] : dead.DeadLatents;
-                var deadFirst = 0;
-                var bEnc = sae.EncoderBiasArray;
-                for (var c0 = 0; c0 < h; c0 += chunk)
-                {
-                    var width = Math.Min(chunk, h - c0);
-                    var pre = scratch.AsSpan(0, count * width);
-                    Gemm.MultiplyStrips(left, packedEncoder, c0, width, 1f, 0f, pre, width);
-                    var bias = bEnc.AsSpan(c0, width);
-
-                    // The dead latents in this chunk: a run of the ascending list.
-                    var deadEnd = deadFirst;
-                    while (deadEnd < deadLatents.Length && deadLatents[deadEnd] < c0 + width)
-                    {
-                        deadEnd++;
-                    }
-
-                    var deadColumns = deadLatents.AsSpan(deadFirst, deadEnd - deadFirst);
-                    var gathered = deadColumns.IsEmpty ? [] : ArrayPool<float>.Shared.Rent(deadColumns.Length);
-                    for (var r = 0; r < count; r++)
-                    {
-                        var row = pre.Slice(r * width, width);
-                        TensorPrimitives.Add(row, bias, row);
-                        running.Add(r, row, c0, path);
-                        if (!deadColumns.IsEmpty)
-                        {
-                            for (var j = 0; j < deadColumns.Length; j++)
-                            {
-                                gathered[j] = row[deadColumns[j] - c0];
-                            }
-
-                            deadRunning!.Add(r, gathered.AsSpan(0, deadColumns.Length), deadColumns, path);
-                        }
-                    }
-
-                    if (!deadColumns.IsEmpty)
-                    {
-                        ArrayPool<float>.Shared.Return(gathered);
-                    }
-
-                    deadFirst = deadEnd;
-                }
-
-                for (var r = 0; r < count; r++)
-                {
-                    var b = first + r;
-                    var active = running.Finish(r, codes.IndexSlot(b), codes.ValueSlot(b));
-                    codes.SetCount(b, active);
-                    if (activePre is not null)
-                    {
-                        codes.ValueSlot(b)[..active].CopyTo(activePre.AsSpan(b * codes.Capacity, active));
-                    }
-
-                    if (dead is not null)
-                    {
-                        var auxIndices = dead.Codes.IndexSlot(b);
-                        var auxValues = dead.Codes.ValueSlot(b);
-                        var auxCount = deadRunning!.Finish(r, auxIndices, auxValues);
-                        SortByDecreasingValue(auxIndices[..auxCount], auxValues[..auxCount]);
-                        dead.Codes.SetCount(b, auxCount);
-                    }
-                }
-            }
-            finally
-            {
-                ReturnScratch(scratch);
+                StreamBlock(sae, k, packedEncoder, input, first, count, codes, activePre, centered, dead, path);
             }
         });
+    }
+
+    /// <summary>One block of <see cref="RunTopKStreaming"/>: rows [first, first + count).</summary>
+    private static void StreamBlock(SparseAutoencoder sae, int k, PackedRightOperand packedEncoder, Matrix input, int first, int count, SparseCodes codes, float[]? activePre, Matrix? centered, DeadLatentRequest? dead, KernelPath path)
+    {
+        var d = sae.InputDimension;
+        var h = sae.LatentCount;
+        var chunk = StreamingChunkColumns(count, h);
+        var scratch = RentScratch((count * chunk) + (centered is null ? count * d : 0));
+        var deadLatents = dead is null ? [] : dead.DeadLatents;
+        var gathered = ArrayPool<float>.Shared.Rent(Math.Min(deadLatents.Length, chunk));
+        try
+        {
+            var xc = centered is null ? scratch.AsSpan(count * chunk, count * d) : centered.Span.Slice(first * d, count * d);
+            var bDec = sae.DecoderBiasArray;
+            for (var r = 0; r < count; r++)
+            {
+                TensorPrimitives.Subtract(input.Row(first + r), bDec, xc.Slice(r * d, d));
+            }
+
+            using var left = Gemm.PackLeft(false, count, d, xc, d);
+            using var running = new RunningTopK(count, k);
+            using var deadRunning = dead is null ? null : new RunningTopK(count, dead.Codes.Capacity);
+            running.Reset(count);
+            deadRunning?.Reset(count);
+            var deadFirst = 0;
+            var bEnc = sae.EncoderBiasArray;
+            for (var c0 = 0; c0 < h; c0 += chunk)
+            {
+                var width = Math.Min(chunk, h - c0);
+                var pre = scratch.AsSpan(0, count * width);
+                Gemm.MultiplyStrips(left, packedEncoder, c0, width, 1f, 0f, pre, width);
+                var bias = bEnc.AsSpan(c0, width);
+
+                // The dead latents in this chunk: a run of the ascending list.
+                var deadEnd = deadFirst;
+                while (deadEnd < deadLatents.Length && deadLatents[deadEnd] < c0 + width)
+                {
+                    deadEnd++;
+                }
+
+                var deadColumns = deadLatents.AsSpan(deadFirst, deadEnd - deadFirst);
+                var deadValues = gathered.AsSpan(0, deadColumns.Length);
+                for (var r = 0; r < count; r++)
+                {
+                    var row = pre.Slice(r * width, width);
+                    TensorPrimitives.Add(row, bias, row);
+                    running.Add(r, row, c0, path);
+                    if (!deadColumns.IsEmpty)
+                    {
+                        for (var j = 0; j < deadColumns.Length; j++)
+                        {
+                            deadValues[j] = row[deadColumns[j] - c0];
+                        }
+
+                        deadRunning!.Add(r, deadValues, deadColumns, path);
+                    }
+                }
+
+                deadFirst = deadEnd;
+            }
+
+            for (var r = 0; r < count; r++)
+            {
+                var b = first + r;
+                var active = running.Finish(r, codes.IndexSlot(b), codes.ValueSlot(b));
+                codes.SetCount(b, active);
+                if (activePre is not null)
+                {
+                    codes.ValueSlot(b)[..active].CopyTo(activePre.AsSpan(b * codes.Capacity, active));
+                }
+
+                if (dead is not null)
+                {
+                    var auxIndices = dead.Codes.IndexSlot(b);
+                    var auxValues = dead.Codes.ValueSlot(b);
+                    var auxCount = deadRunning!.Finish(r, auxIndices, auxValues);
+                    SortByDecreasingValue(auxIndices[..auxCount], auxValues[..auxCount]);
+                    dead.Codes.SetCount(b, auxCount);
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(gathered);
+            ReturnScratch(scratch);
+        }
     }
 
     /// <summary>
