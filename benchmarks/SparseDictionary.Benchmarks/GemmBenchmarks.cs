@@ -203,57 +203,5 @@ public readonly record struct GemmShape(int M, int N, int K)
 public sealed class GemmBenchmarkConfig : ManualConfig
 {
     /// <summary>Creates the config.</summary>
-    public GemmBenchmarkConfig() => AddColumn(new GflopsColumn());
-}
-
-/// <summary>A column with <c>2 m n k / mean time</c>, in GFLOP/s.</summary>
-public sealed class GflopsColumn : IColumn
-{
-    /// <inheritdoc/>
-    public string Id => nameof(GflopsColumn);
-
-    /// <inheritdoc/>
-    public string ColumnName => "GFLOP/s";
-
-    /// <inheritdoc/>
-    public bool AlwaysShow => true;
-
-    /// <inheritdoc/>
-    public ColumnCategory Category => ColumnCategory.Statistics;
-
-    /// <inheritdoc/>
-    public int PriorityInCategory => 0;
-
-    /// <inheritdoc/>
-    public bool IsNumeric => true;
-
-    /// <inheritdoc/>
-    public UnitType UnitType => UnitType.Dimensionless;
-
-    /// <inheritdoc/>
-    public string Legend => "Throughput: 2 * m * n * k / mean time, in 10^9 floating-point operations per second";
-
-    /// <inheritdoc/>
-    public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
-
-    /// <inheritdoc/>
-    public bool IsAvailable(Summary summary) => true;
-
-    /// <inheritdoc/>
-    public string GetValue(Summary summary, BenchmarkCase benchmarkCase) => GetValue(summary, benchmarkCase, SummaryStyle.Default);
-
-    /// <inheritdoc/>
-    public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
-    {
-        ArgumentNullException.ThrowIfNull(summary);
-        ArgumentNullException.ThrowIfNull(benchmarkCase);
-        double? meanNanoseconds = summary[benchmarkCase]?.ResultStatistics?.Mean;
-        object? shape = benchmarkCase.Parameters[nameof(GemmBenchmarks.Shape)];
-        if (meanNanoseconds is not > 0 || shape is not GemmShape gemmShape)
-        {
-            return "-";
-        }
-
-        return (gemmShape.Flops / meanNanoseconds.Value).ToString("F1", CultureInfo.InvariantCulture);
-    }
+    public GemmBenchmarkConfig() => AddColumn(ThroughputColumn.GigaflopsPerSecond);
 }
