@@ -47,6 +47,15 @@ internal readonly struct Avx2FmaMicroKernel : IGemmMicroKernel
         Vector256<float> c40 = Vector256<float>.Zero, c41 = Vector256<float>.Zero;
         Vector256<float> c50 = Vector256<float>.Zero, c51 = Vector256<float>.Zero;
 
+        // The tile of C is read or written only after the kc steps: asking for its lines now hides a miss to memory
+        // (large C, later depth blocks) behind the multiply-adds instead of stalling the stores at the end.
+        float* pc = c;
+        for (int r = 0; r < Gemm.MR; r++, pc += ldc)
+        {
+            Sse.Prefetch0(pc);
+            Sse.Prefetch0(pc + (Gemm.NR - 1));
+        }
+
         for (int p = 0; p < kc; p++)
         {
             Vector256<float> b0 = Avx.LoadVector256(b);
@@ -315,6 +324,15 @@ internal static class Avx512FmaBlockKernel
         Vector512<float> c90 = Vector512<float>.Zero, c91 = Vector512<float>.Zero;
         Vector512<float> ca0 = Vector512<float>.Zero, ca1 = Vector512<float>.Zero;
         Vector512<float> cb0 = Vector512<float>.Zero, cb1 = Vector512<float>.Zero;
+
+        // As in the 6 x 16 kernel: the block of C (a row spans two or three cache lines) is requested before the kc steps.
+        float* pc = c;
+        for (int r = 0; r < Rows; r++, pc += ldc)
+        {
+            Sse.Prefetch0(pc);
+            Sse.Prefetch0(pc + Gemm.NR);
+            Sse.Prefetch0(pc + (Columns - 1));
+        }
 
         float* a1 = a + ((nint)Gemm.MR * kc);
         float* b1p = b + ((nint)Gemm.NR * kc);
