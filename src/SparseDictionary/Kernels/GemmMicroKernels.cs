@@ -36,6 +36,32 @@ internal interface IGemmMicroKernel
 /// </remarks>
 internal readonly struct Avx2FmaMicroKernel : IGemmMicroKernel
 {
+    /// <summary>
+    /// Requests every cache line of a <paramref name="rows"/> x <paramref name="columns"/> tile of C into L1. The x86
+    /// kernels call it before their depth loop: C is read or written only after the kc steps, so a miss to memory (a
+    /// large C, a later depth block) is hidden behind the multiply-adds instead of stalling the stores at the end.
+    /// Prefetches never fault, so lines past the end of C are harmless.
+    /// </summary>
+    /// <param name="c">The tile's top-left element.</param>
+    /// <param name="ldc">The row stride of C, in elements.</param>
+    /// <param name="rows">Rows of the tile.</param>
+    /// <param name="columns">Columns of the tile, at least 1.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static unsafe void PrefetchTile(float* c, nint ldc, int rows, int columns)
+    {
+        for (int r = 0; r < rows; r++, c += ldc)
+        {
+            // A row of 16 floats spans one or two 64-byte lines wherever it starts: one request per 16 floats, and
+            // one for the last element.
+            for (int j = 0; j < columns; j += 16)
+            {
+                Sse.Prefetch0(c + j);
+            }
+
+            Sse.Prefetch0(c + (columns - 1));
+        }
+    }
+
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static unsafe void Run(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)
@@ -47,14 +73,7 @@ internal readonly struct Avx2FmaMicroKernel : IGemmMicroKernel
         Vector256<float> c40 = Vector256<float>.Zero, c41 = Vector256<float>.Zero;
         Vector256<float> c50 = Vector256<float>.Zero, c51 = Vector256<float>.Zero;
 
-        // The tile of C is read or written only after the kc steps: asking for its lines now hides a miss to memory
-        // (large C, later depth blocks) behind the multiply-adds instead of stalling the stores at the end.
-        float* pc = c;
-        for (int r = 0; r < Gemm.MR; r++, pc += ldc)
-        {
-            Sse.Prefetch0(pc);
-            Sse.Prefetch0(pc + (Gemm.NR - 1));
-        }
+        PrefetchTile(c, ldc, Gemm.MR, Gemm.NR);
 
         for (int p = 0; p < kc; p++)
         {
@@ -325,14 +344,7 @@ internal static class Avx512FmaBlockKernel
         Vector512<float> ca0 = Vector512<float>.Zero, ca1 = Vector512<float>.Zero;
         Vector512<float> cb0 = Vector512<float>.Zero, cb1 = Vector512<float>.Zero;
 
-        // As in the 6 x 16 kernel: the block of C (a row spans two or three cache lines) is requested before the kc steps.
-        float* pc = c;
-        for (int r = 0; r < Rows; r++, pc += ldc)
-        {
-            Sse.Prefetch0(pc);
-            Sse.Prefetch0(pc + Gemm.NR);
-            Sse.Prefetch0(pc + (Columns - 1));
-        }
+        Avx2FmaMicroKernel.PrefetchTile(c, ldc, Rows, Columns);
 
         float* a1 = a + ((nint)Gemm.MR * kc);
         float* b1p = b + ((nint)Gemm.NR * kc);
