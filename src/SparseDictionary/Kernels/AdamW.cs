@@ -100,6 +100,17 @@ internal static class AdamW
         });
     }
 
+    /// <summary>
+    /// <see cref="UpdateUnitNormRows"/> for one row: the gradient row loses its component along the weight row, the
+    /// AdamW step is applied, and the weight row is scaled back to unit norm (a zero row stays zero).
+    /// </summary>
+    public static void UpdateUnitNormRow(Span<float> weights, Span<float> gradients, Span<float> firstMoment, Span<float> secondMoment, AdamWStep step, KernelPath path)
+    {
+        RowKernels.RemoveParallelComponent(gradients, weights);
+        UpdateRange(weights, gradients, firstMoment, secondMoment, step, path);
+        RowKernels.NormalizeRow(weights);
+    }
+
     private static void UpdateUnitNormRowRange(float[] weights, float[] gradients, float[] firstMoment, float[] secondMoment, int firstRow, int endRow, int d, AdamWStep step, KernelPath path)
     {
         for (var r = firstRow; r < endRow; r++)

@@ -19,6 +19,12 @@ namespace SparseDictionary.Kernels;
 /// </remarks>
 internal static class SparseKernels
 {
+    /// <summary>Receives one latent's finished weight-gradient rows (dL/dW_dec[latent] and dL/dW_enc[latent]), which it may modify.</summary>
+    /// <param name="latent">The latent.</param>
+    /// <param name="decoderRow">Its decoder-gradient row (d floats).</param>
+    /// <param name="encoderRow">Its encoder-gradient row (d floats).</param>
+    internal delegate void LatentGradientRows(int latent, Span<float> decoderRow, Span<float> encoderRow);
+
     /// <summary>Rows per parallel work item for row-parallel kernels.</summary>
     private const int RowsPerTask = 16;
 
@@ -99,6 +105,10 @@ internal static class SparseKernels
     /// With <paramref name="overwrite"/>, the decoder and encoder weight gradients are written instead of added to (each
     /// latent's rows start from zero; rows of latents without entries are set to zero), which spares the caller clearing
     /// latents x d floats twice over; the bias gradients are still added to.
+    /// With <paramref name="latentCompleted"/> (which needs <paramref name="overwrite"/>), each latent's two finished
+    /// rows are handed to it, on the thread that summed them, after the bias gradients and firing counts are complete
+    /// (so it may update W_enc); the rows are per-thread scratch when the batch is one tile, and the weight-gradient
+    /// arrays are then left unspecified.
     /// </summary>
     /// <remarks>
     /// The active entries are grouped by (row tile, latent) with a stable counting sort (row order kept inside each
@@ -120,8 +130,14 @@ internal static class SparseKernels
         float[] encoderBiasGradient,
         float[] decoderBiasGradient,
         Span<long> firingCounts,
-        bool overwrite = false)
+        bool overwrite = false,
+        LatentGradientRows? latentCompleted = null)
     {
+        if (latentCompleted is not null && !overwrite)
+        {
+            throw new ArgumentException("A latent-completed callback needs overwrite: true (the rows it gets hold this batch's gradient only).", nameof(latentCompleted));
+        }
+
         var latents = codes.LatentCount;
         var d = encoderInput.Columns;
         var capacity = codes.Capacity;
@@ -228,6 +244,51 @@ internal static class SparseKernels
                 fired[i] = total;
             }
 
+            // Per latent, the sum of its pre-activation gradients (tile after tile, entries in row order), then the
+            // bias gradients and firing counts, in latent order, before any weight row is handed to latentCompleted
+            // (the decoder-bias gradient reads W_enc, which the callback may update).
+            Array.Clear(sums, 0, latents);
+            for (var t = 0; t < tiles; t++)
+            {
+                for (var i = 0; i < latents; i++)
+                {
+                    var first = start[(t * latents) + i];
+                    var end = start[(t * latents) + i + 1];
+                    if (first == end)
+                    {
+                        continue;
+                    }
+
+                    var sum = sums[i];
+                    for (var e = first; e < end; e++)
+                    {
+                        sum += entryPreGradients[e];
+                    }
+
+                    sums[i] = sum;
+                }
+            }
+
+            var biasGrad = decoderBiasGradient.AsSpan(0, d);
+            for (var i = 0; i < latents; i++)
+            {
+                if (fired[i] == 0)
+                {
+                    continue;
+                }
+
+                encoderBiasGradient[i] += sums[i];
+                if (!firingCounts.IsEmpty)
+                {
+                    firingCounts[i] += fired[i];
+                }
+
+                if (sums[i] != 0)
+                {
+                    TensorPrimitives.MultiplyAdd(encoderWeights.AsSpan(i * d, d), -sums[i], biasGrad, biasGrad);
+                }
+            }
+
             // Ranges of latents with about equal numbers of entries, a few per core for balance.
             var ranges = Math.Max(1, Math.Min(latents, Environment.ProcessorCount * 4));
             var boundaries = new int[ranges + 1];
@@ -249,7 +310,6 @@ internal static class SparseKernels
                 var inSpan = encoderInput.Span;
                 var low = boundaries[range];
                 var high = boundaries[range + 1];
-                Array.Clear(sums, low, high - low);
                 Array.Clear(started, low, high - low);
                 if (overwrite)
                 {
@@ -261,6 +321,42 @@ internal static class SparseKernels
                             Array.Clear(encoderGradient, i * d, d);
                         }
                     }
+                }
+
+                if (latentCompleted is not null && tiles == 1)
+                {
+                    // Each latent's two rows are summed into scratch that stays in L1 and handed over at once: the
+                    // gradient arrays are neither written nor read back.
+                    var scratch = ArrayPool<float>.Shared.Rent(2 * d);
+                    try
+                    {
+                        var decoderRow = scratch.AsSpan(0, d);
+                        var encoderRow = scratch.AsSpan(d, d);
+                        for (var i = low; i < high; i++)
+                        {
+                            var first = start[i];
+                            var end = start[i + 1];
+                            if (first == end)
+                            {
+                                decoderRow.Clear();
+                                encoderRow.Clear();
+                            }
+                            else
+                            {
+                                AccumulateLatent(
+                                    entryRows.AsSpan(first, end - first), entryValues.AsSpan(first, end - first), entryPreGradients.AsSpan(first, end - first),
+                                    outSpan, inSpan, d, decoderRow, encoderRow, path, fromZero: true);
+                            }
+
+                            latentCompleted(i, decoderRow, encoderRow);
+                        }
+                    }
+                    finally
+                    {
+                        ArrayPool<float>.Shared.Return(scratch);
+                    }
+
+                    return;
                 }
 
                 for (var t = 0; t < tiles; t++)
@@ -278,36 +374,17 @@ internal static class SparseKernels
                             entryRows.AsSpan(first, end - first), entryValues.AsSpan(first, end - first), entryPreGradients.AsSpan(first, end - first),
                             outSpan, inSpan, d, decoderGradient.AsSpan(i * d, d), encoderGradient.AsSpan(i * d, d), path, fromZero: overwrite && !started[i]);
                         started[i] = true;
-                        var sum = sums[i];
-                        for (var e = first; e < end; e++)
-                        {
-                            sum += entryPreGradients[e];
-                        }
+                    }
+                }
 
-                        sums[i] = sum;
+                if (latentCompleted is not null)
+                {
+                    for (var i = low; i < high; i++)
+                    {
+                        latentCompleted(i, decoderGradient.AsSpan(i * d, d), encoderGradient.AsSpan(i * d, d));
                     }
                 }
             });
-
-            var biasGrad = decoderBiasGradient.AsSpan(0, d);
-            for (var i = 0; i < latents; i++)
-            {
-                if (cursor[i] == 0)
-                {
-                    continue;
-                }
-
-                encoderBiasGradient[i] += sums[i];
-                if (!firingCounts.IsEmpty)
-                {
-                    firingCounts[i] += cursor[i];
-                }
-
-                if (sums[i] != 0)
-                {
-                    TensorPrimitives.MultiplyAdd(encoderWeights.AsSpan(i * d, d), -sums[i], biasGrad, biasGrad);
-                }
-            }
         }
         finally
         {

@@ -75,7 +75,7 @@ internal sealed class ReconstructionPass
     /// <paramref name="overwriteWeightGradients"/>, the weight gradients are written instead of added to (their old
     /// contents, even NaN, are ignored); the bias gradients are always added to.
     /// </summary>
-    public void Backward(SparseAutoencoder model, SaeGradients gradients, Span<long> firingCounts, bool overwriteWeightGradients = false)
+    public void Backward(SparseAutoencoder model, SaeGradients gradients, Span<long> firingCounts, bool overwriteWeightGradients = false, SparseKernels.LatentGradientRows? latentCompleted = null)
     {
         var rows = Codes.Rows;
         var biasGradient = gradients.DecoderBiasArray;
@@ -98,6 +98,6 @@ internal sealed class ReconstructionPass
         SparseKernels.AccumulateWeightGradients(
             Codes, _codeGradients, OutputGradient, Centered, model.EncoderWeightsArray,
             gradients.DecoderWeightsArray, gradients.EncoderWeightsArray, gradients.EncoderBiasArray, gradients.DecoderBiasArray, firingCounts,
-            overwriteWeightGradients);
+            overwriteWeightGradients, latentCompleted);
     }
 }

@@ -76,6 +76,30 @@ internal sealed class SaeTrainingState
     /// </summary>
     public SaeStepContext ForwardBackward(Matrix clean, Matrix? noised, double targetVariance, float denoisingWeight)
     {
+        var deadCount = Forward(clean, noised, targetVariance, denoisingWeight);
+
+        // The clean pass writes every row of the two weight gradients (zero for latents that did not fire), so only the
+        // small bias gradients are cleared first.
+        Gradients.ClearBiases();
+        Array.Clear(StepFiringCounts);
+        Clean.Backward(Model, Gradients, StepFiringCounts, overwriteWeightGradients: true);
+        Noised?.Backward(Model, Gradients, default);
+
+        return new SaeStepContext(Model, clean, Clean.Centered, Clean.Codes, Clean.Reconstruction, Gradients)
+        {
+            DeadLatentCodes = DeadCodes,
+            DeadLatentCount = deadCount,
+            ReconstructionLoss = Clean.Loss,
+            ReinitializationCount = ReinitializationCount,
+        };
+    }
+
+    /// <summary>
+    /// The forward passes of <see cref="ForwardBackward"/> (clean, then noised when given), with the dead-latent
+    /// extraction when a regularizer asked for it. Returns the number of dead latents.
+    /// </summary>
+    public int Forward(Matrix clean, Matrix? noised, double targetVariance, float denoisingWeight)
+    {
         DeadLatentRequest? request = null;
         var deadCount = 0;
         if (DeadSelection is { } selection && DeadCodes is not null)
@@ -100,21 +124,43 @@ internal sealed class SaeTrainingState
         var packingBuffer = Gradients.EncoderWeightsArray;
         Clean.Forward(Model, clean, clean, targetVariance, 1f, packingBuffer, request);
         Noised?.Forward(Model, noised!, clean, targetVariance, denoisingWeight, packingBuffer, null);
+        return deadCount;
+    }
 
-        // The clean pass writes every row of the two weight gradients (zero for latents that did not fire), so only the
-        // small bias gradients are cleared first.
+    /// <summary>
+    /// After <see cref="Forward"/> without a noised batch, when nothing else adds to the gradients (no regularizer): the
+    /// clean pass's backward and <see cref="Update"/> in one pass over the latents. Each latent's two weight-gradient
+    /// rows are summed into per-thread scratch and its encoder and decoder rows updated at once, so the latents x d
+    /// gradient arrays are neither written nor read back (they are left unspecified). Bit-identical to
+    /// <see cref="ForwardBackward"/>'s backward then <see cref="Update"/> when d is a multiple of 8: each row then meets
+    /// the AdamW kernel's vector body and scalar tail at the same elements as the whole array does. For other d it runs
+    /// those two.
+    /// </summary>
+    public void BackwardAndUpdate(float learningRate, SaeTrainerOptions options, int batchRows)
+    {
         Gradients.ClearBiases();
         Array.Clear(StepFiringCounts);
-        Clean.Backward(Model, Gradients, StepFiringCounts, overwriteWeightGradients: true);
-        Noised?.Backward(Model, Gradients, default);
-
-        return new SaeStepContext(Model, clean, Clean.Centered, Clean.Codes, Clean.Reconstruction, Gradients)
+        var d = Model.InputDimension;
+        if (d % 8 != 0)
         {
-            DeadLatentCodes = DeadCodes,
-            DeadLatentCount = deadCount,
-            ReconstructionLoss = Clean.Loss,
-            ReinitializationCount = ReinitializationCount,
-        };
+            Clean.Backward(Model, Gradients, StepFiringCounts, overwriteWeightGradients: true);
+            Update(learningRate, options, batchRows);
+            return;
+        }
+
+        var path = KernelPaths.Current;
+        _optimizerSteps++;
+        var weights = AdamWStep.ForStep(_optimizerSteps, learningRate, options.Beta1, options.Beta2, options.Epsilon, options.WeightDecay);
+        var encoder = Model.EncoderWeightsArray;
+        var decoder = Model.DecoderWeightsArray;
+        var (m0, v0, m2, v2) = (_firstMoments[0], _secondMoments[0], _firstMoments[2], _secondMoments[2]);
+        Clean.Backward(Model, Gradients, StepFiringCounts, overwriteWeightGradients: true, latentCompleted: (i, decoderGradient, encoderGradient) =>
+        {
+            var at = i * d;
+            AdamW.UpdateRange(encoder.AsSpan(at, d), encoderGradient, m0.AsSpan(at, d), v0.AsSpan(at, d), weights, path);
+            AdamW.UpdateUnitNormRow(decoder.AsSpan(at, d), decoderGradient, m2.AsSpan(at, d), v2.AsSpan(at, d), weights, path);
+        });
+        UpdateBiases(weights with { WeightDecay = 0 }, path, batchRows);
     }
 
     /// <summary>Projects the decoder gradient onto the rows' tangent space, applies AdamW, renormalises decoder rows, and updates firing statistics.</summary>
@@ -125,14 +171,18 @@ internal sealed class SaeTrainingState
         var path = KernelPaths.Current;
         _optimizerSteps++;
         var weights = AdamWStep.ForStep(_optimizerSteps, learningRate, options.Beta1, options.Beta2, options.Epsilon, options.WeightDecay);
-        var biases = weights with { WeightDecay = 0 };
         AdamW.Update(Model.EncoderWeightsArray, Gradients.EncoderWeightsArray, _firstMoments[0], _secondMoments[0], weights, path);
-        AdamW.Update(Model.EncoderBiasArray, Gradients.EncoderBiasArray, _firstMoments[1], _secondMoments[1], biases, path);
         // Tangent projection of the decoder gradient, AdamW and row renormalisation in one pass (bit-identical to the three).
         AdamW.UpdateUnitNormRows(Model.DecoderWeightsArray, Gradients.DecoderWeightsArray, _firstMoments[2], _secondMoments[2], h, d, weights, path);
-        AdamW.Update(Model.DecoderBiasArray, Gradients.DecoderBiasArray, _firstMoments[3], _secondMoments[3], biases, path);
+        UpdateBiases(weights with { WeightDecay = 0 }, path, batchRows);
+    }
 
-        for (var i = 0; i < h; i++)
+    /// <summary>AdamW on the two biases (no weight decay), then the firing history.</summary>
+    private void UpdateBiases(AdamWStep biases, KernelPath path, int batchRows)
+    {
+        AdamW.Update(Model.EncoderBiasArray, Gradients.EncoderBiasArray, _firstMoments[1], _secondMoments[1], biases, path);
+        AdamW.Update(Model.DecoderBiasArray, Gradients.DecoderBiasArray, _firstMoments[3], _secondMoments[3], biases, path);
+        for (var i = 0; i < TokensSinceFired.Length; i++)
         {
             TokensSinceFired[i] = StepFiringCounts[i] > 0 ? 0 : TokensSinceFired[i] + batchRows;
         }

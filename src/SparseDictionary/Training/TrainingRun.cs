@@ -58,20 +58,31 @@ internal sealed class TrainingRun
 
     /// <summary>
     /// One step on a validated batch: noise, forward, loss, backward, regularizers, update, then the reinitialisation
-    /// check. Returns the step's figures.
+    /// check. Returns the step's figures. With no regularizer and no noiser, the backward pass and the update of each
+    /// SAE run as one pass (<see cref="SaeTrainingState.BackwardAndUpdate"/>), after the loss is known to be finite.
     /// </summary>
     /// <exception cref="InvalidOperationException">The loss is not finite, or the noiser produced a non-finite value; nothing was updated.</exception>
     public (double Loss, float LearningRate, Dictionary<string, double> RegularizerLosses) Step(Matrix batch)
     {
         var learningRate = LearningRateSchedule.At(StepsDone, TotalSteps, _options);
-        var (loss, regularizerLosses) = ForwardBackward(batch);
-        if (!double.IsFinite(loss))
+        double loss;
+        Dictionary<string, double> regularizerLosses;
+        if (_regularizers.Length == 0 && _noiser is null)
         {
-            throw new InvalidOperationException(
-                $"Training diverged at step {StepsDone}: the loss is {loss} (regularizers: {string.Join(", ", regularizerLosses.Select(p => $"{p.Key} = {p.Value}"))}). The SAEs keep the weights of the previous step; try a lower LearningRate than {_options.LearningRate}.");
+            // Nothing adds to the gradients between the backward pass and the update: both run in one pass per SAE.
+            var variance = SaeTrainingState.TotalVariance(batch);
+            ForEachSae(i => _states[i].Forward(batch, null, variance, _options.DenoisingWeight));
+            loss = _states.Sum(state => state.ReconstructionLoss);
+            regularizerLosses = [];
+            ThrowIfDiverged(loss, regularizerLosses);
+            ForEachSae(i => _states[i].BackwardAndUpdate(learningRate, _options, batch.Rows));
         }
-
-        ForEachSae(i => _states[i].Update(learningRate, _options, batch.Rows));
+        else
+        {
+            (loss, regularizerLosses) = ForwardBackward(batch);
+            ThrowIfDiverged(loss, regularizerLosses);
+            ForEachSae(i => _states[i].Update(learningRate, _options, batch.Rows));
+        }
 
         if (_options.Reinitialization is { } reinitialization && StepsDone < reinitialization.Steps)
         {
@@ -81,6 +92,15 @@ internal sealed class TrainingRun
         StepsDone++;
         Tokens += batch.Rows;
         return (loss, learningRate, regularizerLosses);
+    }
+
+    private void ThrowIfDiverged(double loss, Dictionary<string, double> regularizerLosses)
+    {
+        if (!double.IsFinite(loss))
+        {
+            throw new InvalidOperationException(
+                $"Training diverged at step {StepsDone}: the loss is {loss} (regularizers: {string.Join(", ", regularizerLosses.Select(p => $"{p.Key} = {p.Value}"))}). The SAEs keep the weights of the previous step; try a lower LearningRate than {_options.LearningRate}.");
+        }
     }
 
     /// <summary>Forward and backward into the gradient accumulators, without updating anything.</summary>

@@ -273,6 +273,57 @@ public class SparseKernelsTests
 
     [Theory]
     [MemberData(nameof(TestData.Paths), MemberType = typeof(TestData))]
+    public void WeightGradients_HandedToACallback_AreTheRowsOfTheArrays_AfterTheBiasGradients(KernelPath path)
+    {
+        // The fused update's contract: every latent's finished rows are handed over exactly once (from scratch with one
+        // row tile, from the arrays with several), bit for bit the rows an overwriting call writes; the bias gradients
+        // and firing counts are complete before the first callback, so a callback that overwrites W_enc's row (as the
+        // update does) cannot change the decoder-bias gradient.
+        using var _ = KernelPaths.Force(path);
+        foreach (var (rows, latents, k, d) in new[] { (40, 30, 3, 37), (700, 6, 3, 97), (50, 200, 4, 64), (1024, 32, 8, 64) })
+        {
+            var codes = TestData.RandomCodes(rows, latents, k, d + 10);
+            var preGradients = TestData.Gaussian(rows * k, d + 11);
+            var outputGradient = TestData.GaussianMatrix(rows, d, d + 12);
+            var input = TestData.GaussianMatrix(rows, d, d + 13);
+            var wEnc = TestData.Gaussian(latents * d, d + 14);
+            var (dec, enc, encBias, decBias, firing) = (new float[latents * d], new float[latents * d], new float[latents], new float[d], new long[latents]);
+            SparseKernels.AccumulateWeightGradients(codes, preGradients, outputGradient, input, (float[])wEnc.Clone(), dec, enc, encBias, decBias, firing, overwrite: true);
+
+            var (handedDec, handedEnc) = (new float[latents * d], new float[latents * d]);
+            var calls = new int[latents];
+            var (callbackEncBias, callbackDecBias, callbackFiring) = (new float[latents], new float[d], new long[latents]);
+            SparseKernels.AccumulateWeightGradients(
+                codes, preGradients, outputGradient, input, wEnc, new float[latents * d], new float[latents * d], callbackEncBias, callbackDecBias, callbackFiring, overwrite: true,
+                latentCompleted: (i, decoderRow, encoderRow) =>
+                {
+                    Interlocked.Increment(ref calls[i]);
+                    decoderRow.CopyTo(handedDec.AsSpan(i * d, d));
+                    encoderRow.CopyTo(handedEnc.AsSpan(i * d, d));
+                    wEnc.AsSpan(i * d, d).Fill(float.NaN);
+                });
+
+            calls.Should().AllSatisfy(n => n.Should().Be(1), $"{rows} x {latents}, d {d}");
+            Bits(handedDec).Should().Equal(Bits(dec), $"{rows} x {latents}, d {d}");
+            Bits(handedEnc).Should().Equal(Bits(enc), $"{rows} x {latents}, d {d}");
+            Bits(callbackEncBias).Should().Equal(Bits(encBias));
+            Bits(callbackDecBias).Should().Equal(Bits(decBias));
+            callbackFiring.Should().Equal(firing);
+        }
+    }
+
+    [Fact]
+    public void WeightGradients_RejectACallbackWithoutOverwrite()
+    {
+        var codes = TestData.RandomCodes(4, 3, 1, 1);
+        var act = () => SparseKernels.AccumulateWeightGradients(
+            codes, new float[4], new Matrix(4, 2), new Matrix(4, 2), new float[6], new float[6], new float[6], new float[3], new float[2], default,
+            overwrite: false, latentCompleted: (_, _, _) => { });
+        act.Should().Throw<ArgumentException>().WithParameterName("latentCompleted");
+    }
+
+    [Theory]
+    [MemberData(nameof(TestData.Paths), MemberType = typeof(TestData))]
     public void DecodeWithLossAndCodeGradients_IsBitIdenticalToTheSeparatePasses(KernelPath path)
     {
         using var _ = KernelPaths.Force(path);

@@ -122,6 +122,51 @@ public class SaeTrainerTests
         Snapshot(together[1]).Should().Equal(Snapshot(alone[1]));
     }
 
+    [Theory]
+    [MemberData(nameof(TestData.Paths), MemberType = typeof(TestData))]
+    public void Train_WithoutRegularizers_FusedUpdate_GivesTheBitsOfTheSeparatePasses(SparseDictionary.Kernels.KernelPath path)
+    {
+        // Without a regularizer the trainer fuses the backward pass with the update (per latent, gradient rows in
+        // scratch); a regularizer that adds nothing makes it run them separately. The weights, biases and progress
+        // figures must agree bit for bit: d = 64 with one row tile (scratch) and with several (a small dictionary and
+        // 1024-row batches: rows from the arrays), a ReLU SAE alongside, and d = 20 (not a multiple of 8: not fused).
+        using var _ = SparseDictionary.Kernels.KernelPaths.Force(path);
+        (float[][] Weights, double Loss) Run(int d, bool silent)
+        {
+            SparseAutoencoder[] saes = [new(d, 96, new TopKActivation(5), seed: 1), new(d, 32, new TopKActivation(8), seed: 2), new(d, 48, new ReLUActivation(), seed: 3)];
+            var source = new SyntheticFeatureSource(new SyntheticFeatureOptions { InputDimension = d, FeatureCount = 2 * d, GroupCount = 4, ActiveFeatures = 5, Seed = 4 });
+            var result = new SaeTrainer(SmallOptions(8 * 1024), silent ? [new SilentRegularizer()] : []).Train(saes, source);
+            return ([.. saes.Select(Snapshot)], result.LastProgress!.Loss);
+        }
+
+        foreach (var d in new[] { 64, 20 })
+        {
+            var (fused, fusedLoss) = Run(d, silent: false);
+            var (separate, separateLoss) = Run(d, silent: true);
+            for (var i = 0; i < fused.Length; i++)
+            {
+                fused[i].Select(BitConverter.SingleToInt32Bits).Should().Equal(separate[i].Select(BitConverter.SingleToInt32Bits), $"SAE {i}, d = {d}, path {path}");
+            }
+
+            fusedLoss.Should().Be(separateLoss);
+        }
+    }
+
+    [Fact]
+    public void Train_ANonFiniteLossWithoutRegularizers_ThrowsAndKeepsThePreviousStep()
+    {
+        // The fused update runs only after the loss is known to be finite: the step whose codes turn NaN updates nothing.
+        var options = new SaeTrainerOptions { LearningRate = 5e-3f, BatchSize = 256, TotalTokens = 3 * 256 };
+        var sae = new SparseAutoencoder(64, 96, new NaNAfterActivation(new TopKActivation(5), goodRows: 2 * 256), seed: 1);
+        var act = () => new SaeTrainer(options).Train(sae, SmallSource());
+        act.Should().Throw<InvalidOperationException>().Which.Message.Should().Contain("diverged at step 2").And.Contain("NaN");
+
+        options.TotalTokens = 2 * 256;
+        var reference = new SparseAutoencoder(64, 96, new TopKActivation(5), seed: 1);
+        new SaeTrainer(options).Train(reference, SmallSource());
+        Snapshot(sae).Should().Equal(Snapshot(reference));
+    }
+
     [Fact]
     public void Train_WithUserDefinedActivation_LowersTheLoss()
     {
