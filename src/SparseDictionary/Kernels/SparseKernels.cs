@@ -19,6 +19,9 @@ namespace SparseDictionary.Kernels;
 /// </remarks>
 internal static class SparseKernels
 {
+    /// <summary>Active entries from which the per-latent sums of <see cref="AccumulateWeightGradients"/> run in parallel.</summary>
+    private const int ParallelSumEntries = 1 << 16;
+
     /// <summary>Receives one latent's finished weight-gradient rows (dL/dW_dec[latent] and dL/dW_enc[latent]), which it may modify.</summary>
     /// <param name="latent">The latent.</param>
     /// <param name="decoderRow">Its decoder-gradient row (d floats).</param>
@@ -247,26 +250,32 @@ internal static class SparseKernels
             // Per latent, the sum of its pre-activation gradients (tile after tile, entries in row order), then the
             // bias gradients and firing counts, in latent order, before any weight row is handed to latentCompleted
             // (the decoder-bias gradient reads W_enc, which the callback may update).
-            Array.Clear(sums, 0, latents);
-            for (var t = 0; t < tiles; t++)
+            void SumLatents(int low, int high)
             {
-                for (var i = 0; i < latents; i++)
+                for (var i = low; i < high; i++)
                 {
-                    var first = start[(t * latents) + i];
-                    var end = start[(t * latents) + i + 1];
-                    if (first == end)
+                    var sum = 0f;
+                    for (var t = 0; t < tiles; t++)
                     {
-                        continue;
-                    }
-
-                    var sum = sums[i];
-                    for (var e = first; e < end; e++)
-                    {
-                        sum += entryPreGradients[e];
+                        var end = start[(t * latents) + i + 1];
+                        for (var e = start[(t * latents) + i]; e < end; e++)
+                        {
+                            sum += entryPreGradients[e];
+                        }
                     }
 
                     sums[i] = sum;
                 }
+            }
+
+            if (entries < ParallelSumEntries)
+            {
+                SumLatents(0, latents);
+            }
+            else
+            {
+                var chunks = Math.Min(latents, 2 * Environment.ProcessorCount);
+                Parallel.For(0, chunks, c => SumLatents((int)((long)c * latents / chunks), (int)((long)(c + 1) * latents / chunks)));
             }
 
             var biasGrad = decoderBiasGradient.AsSpan(0, d);
@@ -289,8 +298,9 @@ internal static class SparseKernels
                 }
             }
 
-            // Ranges of latents with about equal numbers of entries, a few per core for balance.
-            var ranges = Math.Max(1, Math.Min(latents, Environment.ProcessorCount * 4));
+            // Ranges of latents with about equal numbers of entries, a few per core for balance; two with several row
+            // tiles, since every range streams every tile through its core's L2 (on C3's shape, 10 % faster than four).
+            var ranges = Math.Max(1, Math.Min(latents, Environment.ProcessorCount * (tiles > 1 ? 2 : 4)));
             var boundaries = new int[ranges + 1];
             for (int r = 1, i = 0, below = 0; r < ranges; r++)
             {

@@ -175,10 +175,10 @@ public class SparseKernelsTests
         // Reference: every entry in row order does y += a · x on each column, fused (one rounding) on the Avx2Fma path
         // except in the last d mod 8 columns, exactly as a per-entry vector loop with a scalar tail would.
         // Small batches (one row tile), and long batches over few latents (several row tiles; 700 rows at d = 300 is
-        // 7 tiles of 100 rows).
+        // 7 tiles of 100 rows); 4800 rows x about 14 active is over 65,536 entries, where the per-latent sums run in parallel.
         var shapes = TestData.AwkwardLengths.Where(n => n > 0 && (n < 40 || n % 2 == 1)).Append(768)
             .Select(d => (Rows: 23 + (d % 5), Latents: 9 + (d % 7), K: 4, D: d))
-            .Concat([(700, 6, 3, 97), (700, 6, 3, 300), (1000, 13, 5, 257)]);
+            .Concat([(700, 6, 3, 97), (700, 6, 3, 300), (1000, 13, 5, 257), (4800, 41, 16, 24)]);
         foreach (var (rows, latents, k, d) in shapes)
         {
             var codes = TestData.RandomCodes(rows, latents, k, d);
