@@ -23,9 +23,10 @@ internal sealed class ReconstructionPass
         _activePreActivations = new float[batchSize * model.Capacity];
         _codeGradients = new float[batchSize * model.Capacity];
         _rowErrors = new double[batchSize];
-        Centered = new Matrix(batchSize, d);
-        Reconstruction = new Matrix(batchSize, d);
-        OutputGradient = new Matrix(batchSize, d);
+        // Cache-line aligned: the weight-gradient pass gathers rows of Centered and OutputGradient.
+        Centered = Matrix.CreateAligned(batchSize, d);
+        Reconstruction = Matrix.CreateAligned(batchSize, d);
+        OutputGradient = Matrix.CreateAligned(batchSize, d);
     }
 
     public SparseCodes Codes { get; }

@@ -17,6 +17,24 @@ public class TensorTests
         Matrix.Wrap(memory, 2, 2)[1, 1].Should().Be(6);
     }
 
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(7, 13)]
+    [InlineData(1024, 768)]
+    public unsafe void Matrix_CreateAligned_StartsOnACacheLine_ZeroedAndUnmoved(int rows, int columns)
+    {
+        var matrix = Matrix.CreateAligned(rows, columns);
+        (matrix.Rows, matrix.Columns, matrix.Length).Should().Be((rows, columns, rows * columns));
+        matrix.Span.ToArray().Should().OnlyContain(v => v == 0);
+        nuint Address() => (nuint)System.Runtime.CompilerServices.Unsafe.AsPointer(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(matrix.Span));
+        var before = Address();
+        (before % 64).Should().Be(0);
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        Address().Should().Be(before, "the buffer is pinned, so a compacting collection leaves it where it was");
+        matrix[rows - 1, columns - 1] = 5;
+        matrix.Row(rows - 1)[columns - 1].Should().Be(5);
+    }
+
     [Fact]
     public void Matrix_RejectsMismatchedLengthsAndIndices()
     {
