@@ -151,7 +151,7 @@ public class TopKSelectionBenchmarks
         }
 
         var rows = new float[RowsPerInvoke * width];
-        using var packed = Gemm.PackRight(true, d, width, sae.EncoderWeightsArray, d);
+        using var packed = Gemm.PackRight(true, d, width, sae.EncoderWeightsBuffer.Span, d);
         Gemm.Multiply(false, RowsPerInvoke, 1f, centered, d, packed, 0f, rows, width);
         var bEnc = sae.EncoderBias.Span;
         for (var r = 0; r < RowsPerInvoke; r++)

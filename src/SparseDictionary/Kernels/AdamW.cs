@@ -31,7 +31,7 @@ internal static class AdamW
     private const int ParallelChunk = 1 << 16;
 
     /// <summary>Applies one update to <paramref name="parameters"/> in place, in parallel chunks.</summary>
-    public static void Update(float[] parameters, float[] gradients, float[] firstMoment, float[] secondMoment, AdamWStep step, KernelPath path)
+    public static void Update(Memory<float> parameters, ReadOnlyMemory<float> gradients, Memory<float> firstMoment, Memory<float> secondMoment, AdamWStep step, KernelPath path)
     {
         var n = parameters.Length;
         if (gradients.Length != n || firstMoment.Length != n || secondMoment.Length != n)
@@ -42,7 +42,7 @@ internal static class AdamW
         var chunks = (n + ParallelChunk - 1) / ParallelChunk;
         if (chunks <= 1)
         {
-            UpdateRange(parameters, gradients, firstMoment, secondMoment, step, path);
+            UpdateRange(parameters.Span, gradients.Span, firstMoment.Span, secondMoment.Span, step, path);
             return;
         }
 
@@ -50,13 +50,13 @@ internal static class AdamW
         {
             var start = c * ParallelChunk;
             var length = Math.Min(ParallelChunk, n - start);
-            UpdateRange(parameters.AsSpan(start, length), gradients.AsSpan(start, length), firstMoment.AsSpan(start, length), secondMoment.AsSpan(start, length), step, path);
+            UpdateRange(parameters.Span.Slice(start, length), gradients.Span.Slice(start, length), firstMoment.Span.Slice(start, length), secondMoment.Span.Slice(start, length), step, path);
         });
     }
 
     /// <summary>
     /// The whole update of a matrix whose rows are kept at unit norm (the decoder), in one pass over its rows: each
-    /// gradient row loses its component along its weight row (<see cref="RowKernels.RemoveParallelComponent(float[], float[], int, int)"/>), the
+    /// gradient row loses its component along its weight row (<see cref="RowKernels.RemoveParallelComponent(Memory{float}, ReadOnlyMemory{float}, int, int)"/>), the
     /// AdamW step is applied (<see cref="Update"/>), and each weight row is scaled back to unit norm
     /// (<see cref="RowKernels.NormalizeRows"/>).
     /// </summary>
@@ -67,14 +67,14 @@ internal static class AdamW
     /// of rows stays in cache between the three steps.
     /// </remarks>
     /// <param name="weights">The weight rows (rows x d), updated in place and left at unit norm (zero rows stay zero).</param>
-    /// <param name="gradients">Their gradient (rows x d); left projected, as <see cref="RowKernels.RemoveParallelComponent(float[], float[], int, int)"/> leaves it.</param>
+    /// <param name="gradients">Their gradient (rows x d); left projected, as <see cref="RowKernels.RemoveParallelComponent(Memory{float}, ReadOnlyMemory{float}, int, int)"/> leaves it.</param>
     /// <param name="firstMoment">AdamW first moment (rows x d).</param>
     /// <param name="secondMoment">AdamW second moment (rows x d).</param>
     /// <param name="rows">Number of rows.</param>
     /// <param name="d">Row length.</param>
     /// <param name="step">The step's hyper-parameters.</param>
     /// <param name="path">The kernel path of the AdamW step.</param>
-    public static void UpdateUnitNormRows(float[] weights, float[] gradients, float[] firstMoment, float[] secondMoment, int rows, int d, AdamWStep step, KernelPath path)
+    public static void UpdateUnitNormRows(Memory<float> weights, Memory<float> gradients, Memory<float> firstMoment, Memory<float> secondMoment, int rows, int d, AdamWStep step, KernelPath path)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(rows);
         ArgumentOutOfRangeException.ThrowIfNegative(d);
@@ -111,19 +111,21 @@ internal static class AdamW
         RowKernels.NormalizeRow(weights);
     }
 
-    private static void UpdateUnitNormRowRange(float[] weights, float[] gradients, float[] firstMoment, float[] secondMoment, int firstRow, int endRow, int d, AdamWStep step, KernelPath path)
+    private static void UpdateUnitNormRowRange(Memory<float> weightsMemory, Memory<float> gradientsMemory, Memory<float> firstMoment, Memory<float> secondMoment, int firstRow, int endRow, int d, AdamWStep step, KernelPath path)
     {
-        for (var r = firstRow; r < endRow; r++)
-        {
-            RowKernels.RemoveParallelComponent(gradients.AsSpan(r * d, d), weights.AsSpan(r * d, d));
-        }
-
         var start = firstRow * d;
         var length = (endRow - firstRow) * d;
-        UpdateRange(weights.AsSpan(start, length), gradients.AsSpan(start, length), firstMoment.AsSpan(start, length), secondMoment.AsSpan(start, length), step, path);
-        for (var r = firstRow; r < endRow; r++)
+        var weights = weightsMemory.Span.Slice(start, length);
+        var gradients = gradientsMemory.Span.Slice(start, length);
+        for (var r = 0; r < endRow - firstRow; r++)
         {
-            RowKernels.NormalizeRow(weights.AsSpan(r * d, d));
+            RowKernels.RemoveParallelComponent(gradients.Slice(r * d, d), weights.Slice(r * d, d));
+        }
+
+        UpdateRange(weights, gradients, firstMoment.Span.Slice(start, length), secondMoment.Span.Slice(start, length), step, path);
+        for (var r = 0; r < endRow - firstRow; r++)
+        {
+            RowKernels.NormalizeRow(weights.Slice(r * d, d));
         }
     }
 

@@ -8,13 +8,14 @@ namespace SparseDictionary.Kernels;
 internal static class RowKernels
 {
     /// <summary>Scales every nonzero row of <paramref name="weights"/> (rows x d) to unit Euclidean norm; zero rows stay zero.</summary>
-    public static void NormalizeRows(float[] weights, int rows, int d)
+    public static void NormalizeRows(Memory<float> weights, int rows, int d)
     {
         SparseKernels.ParallelRows(rows, (start, end) =>
         {
+            var span = weights.Span;
             for (var r = start; r < end; r++)
             {
-                NormalizeRow(weights.AsSpan(r * d, d));
+                NormalizeRow(span.Slice(r * d, d));
             }
         });
     }
@@ -49,13 +50,15 @@ internal static class RowKernels
     /// g_i &lt;- g_i - (g_i · w_i) w_i. With unit-norm decoder rows this is the tangent projection that keeps a
     /// renormalised step first-order exact (Gao et al. 2024, section A.4; Bricken et al. 2023).
     /// </summary>
-    public static void RemoveParallelComponent(float[] gradient, float[] weights, int rows, int d)
+    public static void RemoveParallelComponent(Memory<float> gradient, ReadOnlyMemory<float> weights, int rows, int d)
     {
         SparseKernels.ParallelRows(rows, (start, end) =>
         {
+            var g = gradient.Span;
+            var w = weights.Span;
             for (var r = start; r < end; r++)
             {
-                RemoveParallelComponent(gradient.AsSpan(r * d, d), weights.AsSpan(r * d, d));
+                RemoveParallelComponent(g.Slice(r * d, d), w.Slice(r * d, d));
             }
         });
     }

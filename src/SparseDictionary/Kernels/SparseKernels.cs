@@ -32,14 +32,14 @@ internal static class SparseKernels
     private const int RowsPerTask = 16;
 
     /// <summary>output[b] = bias + Σ_j values[b,j] · W[indices[b,j]] for each row b. <paramref name="bias"/> may be empty (no bias).</summary>
-    public static void Decode(SparseCodes codes, float[] weights, int dimension, ReadOnlyMemory<float> bias, Matrix output)
+    public static void Decode(SparseCodes codes, ReadOnlyMemory<float> weights, int dimension, ReadOnlyMemory<float> bias, Matrix output)
     {
         var path = KernelPaths.Current;
         ParallelRows(codes.Rows, (start, end) =>
         {
             for (var r = start; r < end; r++)
             {
-                SparseRowKernels.Decode(codes.Indices(r), codes.Values(r), weights, dimension, bias.Span, output.Row(r), path);
+                SparseRowKernels.Decode(codes.Indices(r), codes.Values(r), weights.Span, dimension, bias.Span, output.Row(r), path);
             }
         });
     }
@@ -57,7 +57,7 @@ internal static class SparseKernels
     /// then <see cref="CodeGradients"/>: each row goes through the same row kernels. Every path gives the same bits.</remarks>
     public static void DecodeWithLossAndCodeGradients(
         SparseCodes codes,
-        float[] weights,
+        ReadOnlyMemory<float> weights,
         int dimension,
         ReadOnlyMemory<float> bias,
         Matrix target,
@@ -71,20 +71,21 @@ internal static class SparseKernels
         var path = KernelPaths.Current;
         ParallelRows(codes.Rows, (start, end) =>
         {
+            var w = weights.Span;
             for (var r = start; r < end; r++)
             {
                 var indices = codes.Indices(r);
                 var row = reconstruction.Row(r);
-                SparseRowKernels.Decode(indices, codes.Values(r), weights, dimension, bias.Span, row, path);
+                SparseRowKernels.Decode(indices, codes.Values(r), w, dimension, bias.Span, row, path);
                 var g = outputGradient.Row(r);
                 rowErrors[r] = SparseRowKernels.SquaredErrorWithGradient(row, target.Row(r), scale, g, path);
-                SparseRowKernels.Dots(indices, weights, dimension, g, codeGradients.AsSpan(r * capacity, indices.Length), path);
+                SparseRowKernels.Dots(indices, w, dimension, g, codeGradients.AsSpan(r * capacity, indices.Length), path);
             }
         });
     }
 
     /// <summary>codeGradients[b,j] = W[indices[b,j]] · outputGradient[b] for each active entry (row-blocked like <paramref name="codes"/>).</summary>
-    public static void CodeGradients(SparseCodes codes, float[] weights, int dimension, Matrix outputGradient, float[] codeGradients)
+    public static void CodeGradients(SparseCodes codes, ReadOnlyMemory<float> weights, int dimension, Matrix outputGradient, float[] codeGradients)
     {
         var capacity = codes.Capacity;
         var path = KernelPaths.Current;
@@ -93,7 +94,7 @@ internal static class SparseKernels
             for (var r = start; r < end; r++)
             {
                 var indices = codes.Indices(r);
-                SparseRowKernels.Dots(indices, weights, dimension, outputGradient.Row(r), codeGradients.AsSpan(r * capacity, indices.Length), path);
+                SparseRowKernels.Dots(indices, weights.Span, dimension, outputGradient.Row(r), codeGradients.AsSpan(r * capacity, indices.Length), path);
             }
         });
     }
@@ -127,11 +128,11 @@ internal static class SparseKernels
         float[] preGradients,
         Matrix outputGradient,
         Matrix encoderInput,
-        float[] encoderWeights,
-        float[] decoderGradient,
-        float[] encoderGradient,
-        float[] encoderBiasGradient,
-        float[] decoderBiasGradient,
+        ReadOnlyMemory<float> encoderWeights,
+        Memory<float> decoderGradient,
+        Memory<float> encoderGradient,
+        Memory<float> encoderBiasGradient,
+        Memory<float> decoderBiasGradient,
         Span<long> firingCounts,
         bool overwrite = false,
         LatentGradientRows? latentCompleted = null)
@@ -278,7 +279,9 @@ internal static class SparseKernels
                 Parallel.For(0, chunks, c => SumLatents((int)((long)c * latents / chunks), (int)((long)(c + 1) * latents / chunks)));
             }
 
-            var biasGrad = decoderBiasGradient.AsSpan(0, d);
+            var biasGrad = decoderBiasGradient.Span[..d];
+            var encoderBias = encoderBiasGradient.Span;
+            var encoderRows = encoderWeights.Span;
             for (var i = 0; i < latents; i++)
             {
                 if (fired[i] == 0)
@@ -286,7 +289,7 @@ internal static class SparseKernels
                     continue;
                 }
 
-                encoderBiasGradient[i] += sums[i];
+                encoderBias[i] += sums[i];
                 if (!firingCounts.IsEmpty)
                 {
                     firingCounts[i] += fired[i];
@@ -294,7 +297,7 @@ internal static class SparseKernels
 
                 if (sums[i] != 0)
                 {
-                    TensorPrimitives.MultiplyAdd(encoderWeights.AsSpan(i * d, d), -sums[i], biasGrad, biasGrad);
+                    TensorPrimitives.MultiplyAdd(encoderRows.Slice(i * d, d), -sums[i], biasGrad, biasGrad);
                 }
             }
 
@@ -327,8 +330,8 @@ internal static class SparseKernels
                     {
                         if (fired[i] == 0)
                         {
-                            Array.Clear(decoderGradient, i * d, d);
-                            Array.Clear(encoderGradient, i * d, d);
+                            decoderGradient.Span.Slice(i * d, d).Clear();
+                            encoderGradient.Span.Slice(i * d, d).Clear();
                         }
                     }
                 }
@@ -382,7 +385,7 @@ internal static class SparseKernels
 
                         AccumulateLatent(
                             entryRows.AsSpan(first, end - first), entryValues.AsSpan(first, end - first), entryPreGradients.AsSpan(first, end - first),
-                            outSpan, inSpan, d, decoderGradient.AsSpan(i * d, d), encoderGradient.AsSpan(i * d, d), path, fromZero: overwrite && !started[i]);
+                            outSpan, inSpan, d, decoderGradient.Span.Slice(i * d, d), encoderGradient.Span.Slice(i * d, d), path, fromZero: overwrite && !started[i]);
                         started[i] = true;
                     }
                 }
@@ -391,7 +394,7 @@ internal static class SparseKernels
                 {
                     for (var i = low; i < high; i++)
                     {
-                        latentCompleted(i, decoderGradient.AsSpan(i * d, d), encoderGradient.AsSpan(i * d, d));
+                        latentCompleted(i, decoderGradient.Span.Slice(i * d, d), encoderGradient.Span.Slice(i * d, d));
                     }
                 }
             });

@@ -44,7 +44,7 @@ internal static class EncoderPass
         var rows = input.Rows;
 
         // W_enc is packed into the GEMM's panel layout once per call and shared by every block.
-        using var packed = Gemm.PackRight(true, sae.InputDimension, sae.LatentCount, sae.EncoderWeightsArray, sae.InputDimension, destination: packingBuffer);
+        using var packed = Gemm.PackRight(true, sae.InputDimension, sae.LatentCount, sae.EncoderWeightsBuffer.Span, sae.InputDimension, destination: packingBuffer);
         var workers = Environment.ProcessorCount;
         if (StreamsTopK(sae) is { } k)
         {
@@ -167,7 +167,7 @@ internal static class EncoderPass
         try
         {
             var xc = centered is null ? scratch.AsSpan(count * chunk, count * d) : centered.Span.Slice(first * d, count * d);
-            var bDec = sae.DecoderBiasArray;
+            ReadOnlySpan<float> bDec = sae.DecoderBiasBuffer.Span;
             for (var r = 0; r < count; r++)
             {
                 TensorPrimitives.Subtract(input.Row(first + r), bDec, xc.Slice(r * d, d));
@@ -179,13 +179,13 @@ internal static class EncoderPass
             running.Reset(count);
             deadRunning?.Reset(count);
             var deadFirst = 0;
-            var bEnc = sae.EncoderBiasArray;
+            ReadOnlySpan<float> bEnc = sae.EncoderBiasBuffer.Span;
             for (var c0 = 0; c0 < h; c0 += chunk)
             {
                 var width = Math.Min(chunk, h - c0);
                 var pre = scratch.AsSpan(0, count * width);
                 Gemm.MultiplyStrips(left, packedEncoder, c0, width, 1f, 0f, pre, width);
-                var bias = bEnc.AsSpan(c0, width);
+                var bias = bEnc.Slice(c0, width);
 
                 // The dead latents in this chunk: a run of the ascending list.
                 var deadEnd = deadFirst;
@@ -286,7 +286,7 @@ internal static class EncoderPass
         {
             var pre = scratch.AsSpan(0, rowCount * h);
             var xc = centered is null ? scratch.AsSpan(scratchRows * h, rowCount * d) : centered.Span.Slice(firstRow * d, rowCount * d);
-            var bDec = sae.DecoderBiasArray;
+            ReadOnlySpan<float> bDec = sae.DecoderBiasBuffer.Span;
             for (var r = 0; r < rowCount; r++)
             {
                 TensorPrimitives.Subtract(input.Row(firstRow + r), bDec, xc.Slice(r * d, d));
@@ -294,7 +294,7 @@ internal static class EncoderPass
 
             var preSpan = pre;
             Gemm.Multiply(false, rowCount, 1f, xc, d, packedEncoder, 0f, preSpan, h, gemmParallelism);
-            var bEnc = sae.EncoderBiasArray;
+            ReadOnlySpan<float> bEnc = sae.EncoderBiasBuffer.Span;
             var capacity = codes.Capacity;
             for (var r = 0; r < rowCount; r++)
             {

@@ -19,10 +19,11 @@ namespace SparseDictionary.Modeling;
 /// </remarks>
 public sealed class SparseAutoencoder
 {
-    private readonly float[] _encoderWeights;
-    private readonly float[] _encoderBias;
-    private readonly float[] _decoderWeights;
-    private readonly float[] _decoderBias;
+    // Cache-line aligned (AlignedMemory): the kernels stream and gather their rows.
+    private readonly Memory<float> _encoderWeights;
+    private readonly Memory<float> _encoderBias;
+    private readonly Memory<float> _decoderWeights;
+    private readonly Memory<float> _decoderBias;
 
     /// <summary>Creates an SAE with tied random initialisation.</summary>
     /// <param name="inputDimension">Width d of the inputs, at least 1.</param>
@@ -52,10 +53,10 @@ public sealed class SparseAutoencoder
         InputDimension = inputDimension;
         LatentCount = latentCount;
         Activation = activation;
-        _encoderWeights = new float[latentCount * inputDimension];
-        _encoderBias = new float[latentCount];
-        _decoderWeights = new float[latentCount * inputDimension];
-        _decoderBias = new float[inputDimension];
+        _encoderWeights = AlignedMemory.Allocate(latentCount * inputDimension);
+        _encoderBias = AlignedMemory.Allocate(latentCount);
+        _decoderWeights = AlignedMemory.Allocate(latentCount * inputDimension);
+        _decoderBias = AlignedMemory.Allocate(inputDimension);
         InitializeWeights(seed);
     }
 
@@ -65,10 +66,10 @@ public sealed class SparseAutoencoder
         LatentCount = other.LatentCount;
         Activation = other.Activation;
         Capacity = other.Capacity;
-        _encoderWeights = (float[])other._encoderWeights.Clone();
-        _encoderBias = (float[])other._encoderBias.Clone();
-        _decoderWeights = (float[])other._decoderWeights.Clone();
-        _decoderBias = (float[])other._decoderBias.Clone();
+        _encoderWeights = AlignedMemory.CopyOf(other._encoderWeights.Span);
+        _encoderBias = AlignedMemory.CopyOf(other._encoderBias.Span);
+        _decoderWeights = AlignedMemory.CopyOf(other._decoderWeights.Span);
+        _decoderBias = AlignedMemory.CopyOf(other._decoderBias.Span);
     }
 
     /// <summary>Width d of the inputs and reconstructions.</summary>
@@ -95,13 +96,13 @@ public sealed class SparseAutoencoder
     /// <summary>b_dec, one per input dimension. A live view.</summary>
     public Memory<float> DecoderBias => _decoderBias;
 
-    internal float[] EncoderWeightsArray => _encoderWeights;
+    internal Memory<float> EncoderWeightsBuffer => _encoderWeights;
 
-    internal float[] EncoderBiasArray => _encoderBias;
+    internal Memory<float> EncoderBiasBuffer => _encoderBias;
 
-    internal float[] DecoderWeightsArray => _decoderWeights;
+    internal Memory<float> DecoderWeightsBuffer => _decoderWeights;
 
-    internal float[] DecoderBiasArray => _decoderBias;
+    internal Memory<float> DecoderBiasBuffer => _decoderBias;
 
     /// <summary>
     /// Re-draws all weights as a fresh tied initialisation: decoder rows uniform on the unit sphere (normalised
@@ -111,15 +112,16 @@ public sealed class SparseAutoencoder
     public void InitializeWeights(int seed)
     {
         var random = new DeterministicRandom(DeterministicRandom.DeriveSeed((ulong)(uint)seed, 0x5AE1));
-        for (var i = 0; i < _decoderWeights.Length; i++)
+        var decoder = _decoderWeights.Span;
+        for (var i = 0; i < decoder.Length; i++)
         {
-            _decoderWeights[i] = (float)random.NextGaussian();
+            decoder[i] = (float)random.NextGaussian();
         }
 
         Kernels.RowKernels.NormalizeRows(_decoderWeights, LatentCount, InputDimension);
-        Array.Copy(_decoderWeights, _encoderWeights, _decoderWeights.Length);
-        Array.Clear(_encoderBias);
-        Array.Clear(_decoderBias);
+        _decoderWeights.Span.CopyTo(_encoderWeights.Span);
+        _encoderBias.Span.Clear();
+        _decoderBias.Span.Clear();
     }
 
     /// <summary>Sets b_dec from a sample of inputs.</summary>
@@ -146,9 +148,10 @@ public sealed class SparseAutoencoder
             return;
         }
 
+        var bias = _decoderBias.Span;
         for (var c = 0; c < InputDimension; c++)
         {
-            _decoderBias[c] = (float)center[c];
+            bias[c] = (float)center[c];
         }
     }
 

@@ -147,7 +147,7 @@ public sealed class MutualFeatureRegularizer : IRegularizer
                 Matchings++;
             }
 
-            sumOfSimilarities += pair.Measure(first.Model.DecoderWeightsArray, second.Model.DecoderWeightsArray, first.Model.InputDimension);
+            sumOfSimilarities += pair.Measure(first.Model.DecoderWeightsBuffer, second.Model.DecoderWeightsBuffer, first.Model.InputDimension);
         }
 
         var unweighted = (pairCount - sumOfSimilarities) / pairCount;
@@ -171,8 +171,8 @@ public sealed class MutualFeatureRegularizer : IRegularizer
             var second = saes[pair.Second];
             pair.AddGradient(
                 (float)(-alpha / (pairCount * pair.MatchedCount)),
-                first.Model.DecoderWeightsArray, second.Model.DecoderWeightsArray, first.Model.InputDimension,
-                first.Gradients.DecoderWeightsArray, second.Gradients.DecoderWeightsArray);
+                first.Model.DecoderWeightsBuffer, second.Model.DecoderWeightsBuffer, first.Model.InputDimension,
+                first.Gradients.DecoderWeightsBuffer, second.Gradients.DecoderWeightsBuffer);
         }
 
         return alpha * unweighted;
@@ -234,24 +234,27 @@ public sealed class MutualFeatureRegularizer : IRegularizer
         private readonly float[] _secondNorms = new float[secondLatents];
 
         /// <summary>Σ over matched rows of cos(a, partner(a)) / (number matched), from the current weights; caches the norms and cosines for the gradient.</summary>
-        public double Measure(float[] firstWeights, float[] secondWeights, int d)
+        public double Measure(ReadOnlyMemory<float> firstWeights, ReadOnlyMemory<float> secondWeights, int d)
         {
             SparseKernels.ParallelRows(_secondNorms.Length, (start, end) =>
             {
+                var second = secondWeights.Span;
                 for (var b = start; b < end; b++)
                 {
-                    _secondNorms[b] = TensorPrimitives.Norm(secondWeights.AsSpan(b * d, d));
+                    _secondNorms[b] = TensorPrimitives.Norm(second.Slice(b * d, d));
                 }
             });
             SparseKernels.ParallelRows(Partners.Length, (start, end) =>
             {
+                var first = firstWeights.Span;
+                var second = secondWeights.Span;
                 for (var a = start; a < end; a++)
                 {
-                    var rowA = firstWeights.AsSpan(a * d, d);
+                    var rowA = first.Slice(a * d, d);
                     _firstNorms[a] = TensorPrimitives.Norm(rowA);
                     var b = Partners[a];
                     var denominator = _firstNorms[a] * (b < 0 ? 0 : _secondNorms[b]);
-                    _cosines[a] = denominator > 0 ? TensorPrimitives.Dot(rowA, secondWeights.AsSpan(b * d, d)) / denominator : 0;
+                    _cosines[a] = denominator > 0 ? TensorPrimitives.Dot(rowA, second.Slice(b * d, d)) / denominator : 0;
                 }
             });
 
@@ -274,11 +277,14 @@ public sealed class MutualFeatureRegularizer : IRegularizer
         /// Adds scale · ∂cos(a, b)/∂a to row a of <paramref name="firstGradient"/> and scale · ∂cos(a, b)/∂b to row b of
         /// <paramref name="secondGradient"/> for every matched pair (zero rows get nothing).
         /// </summary>
-        public void AddGradient(float scale, float[] firstWeights, float[] secondWeights, int d, float[] firstGradient, float[] secondGradient)
+        public void AddGradient(float scale, ReadOnlyMemory<float> firstWeights, ReadOnlyMemory<float> secondWeights, int d, Memory<float> firstGradient, Memory<float> secondGradient)
         {
             // Rows of the first SAE are distinct: in parallel.
             SparseKernels.ParallelRows(Partners.Length, (start, end) =>
             {
+                var first = firstWeights.Span;
+                var second = secondWeights.Span;
+                var firstGrad = firstGradient.Span;
                 for (var a = start; a < end; a++)
                 {
                     var b = Partners[a];
@@ -288,13 +294,16 @@ public sealed class MutualFeatureRegularizer : IRegularizer
                     }
 
                     // scale · (b / (|a||b|) - cos · a / |a|²)
-                    var g = firstGradient.AsSpan(a * d, d);
-                    TensorPrimitives.MultiplyAdd(secondWeights.AsSpan(b * d, d), scale / (_firstNorms[a] * _secondNorms[b]), g, g);
-                    TensorPrimitives.MultiplyAdd(firstWeights.AsSpan(a * d, d), -scale * _cosines[a] / (_firstNorms[a] * _firstNorms[a]), g, g);
+                    var g = firstGrad.Slice(a * d, d);
+                    TensorPrimitives.MultiplyAdd(second.Slice(b * d, d), scale / (_firstNorms[a] * _secondNorms[b]), g, g);
+                    TensorPrimitives.MultiplyAdd(first.Slice(a * d, d), -scale * _cosines[a] / (_firstNorms[a] * _firstNorms[a]), g, g);
                 }
             });
 
             // Several rows of the first SAE may share a partner: in row order on one thread (deterministic).
+            var firstRows = firstWeights.Span;
+            var secondRows = secondWeights.Span;
+            var secondGrad = secondGradient.Span;
             for (var a = 0; a < Partners.Length; a++)
             {
                 var b = Partners[a];
@@ -303,9 +312,9 @@ public sealed class MutualFeatureRegularizer : IRegularizer
                     continue;
                 }
 
-                var g = secondGradient.AsSpan(b * d, d);
-                TensorPrimitives.MultiplyAdd(firstWeights.AsSpan(a * d, d), scale / (_firstNorms[a] * _secondNorms[b]), g, g);
-                TensorPrimitives.MultiplyAdd(secondWeights.AsSpan(b * d, d), -scale * _cosines[a] / (_secondNorms[b] * _secondNorms[b]), g, g);
+                var g = secondGrad.Slice(b * d, d);
+                TensorPrimitives.MultiplyAdd(firstRows.Slice(a * d, d), scale / (_firstNorms[a] * _secondNorms[b]), g, g);
+                TensorPrimitives.MultiplyAdd(secondRows.Slice(b * d, d), -scale * _cosines[a] / (_secondNorms[b] * _secondNorms[b]), g, g);
             }
         }
     }

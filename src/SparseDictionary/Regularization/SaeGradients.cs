@@ -10,38 +10,39 @@ public sealed class SaeGradients
 {
     internal SaeGradients(int latentCount, int inputDimension)
     {
-        EncoderWeightsArray = new float[latentCount * inputDimension];
-        EncoderBiasArray = new float[latentCount];
-        DecoderWeightsArray = new float[latentCount * inputDimension];
-        DecoderBiasArray = new float[inputDimension];
-        EncoderWeights = Matrix.Wrap(EncoderWeightsArray, latentCount, inputDimension);
-        DecoderWeights = Matrix.Wrap(DecoderWeightsArray, latentCount, inputDimension);
+        // Cache-line aligned (AlignedMemory): the update streams them, and the encoder packs W_enc into the first.
+        EncoderWeightsBuffer = AlignedMemory.Allocate(latentCount * inputDimension);
+        EncoderBiasBuffer = AlignedMemory.Allocate(latentCount);
+        DecoderWeightsBuffer = AlignedMemory.Allocate(latentCount * inputDimension);
+        DecoderBiasBuffer = AlignedMemory.Allocate(inputDimension);
+        EncoderWeights = Matrix.Wrap(EncoderWeightsBuffer, latentCount, inputDimension);
+        DecoderWeights = Matrix.Wrap(DecoderWeightsBuffer, latentCount, inputDimension);
     }
 
     /// <summary>dL/dW_enc, latents x d.</summary>
     public Matrix EncoderWeights { get; }
 
     /// <summary>dL/db_enc.</summary>
-    public Span<float> EncoderBias => EncoderBiasArray;
+    public Span<float> EncoderBias => EncoderBiasBuffer.Span;
 
     /// <summary>dL/dW_dec, latents x d (row i: the gradient of latent i's decoder direction).</summary>
     public Matrix DecoderWeights { get; }
 
     /// <summary>dL/db_dec.</summary>
-    public Span<float> DecoderBias => DecoderBiasArray;
+    public Span<float> DecoderBias => DecoderBiasBuffer.Span;
 
-    internal float[] EncoderWeightsArray { get; }
+    internal Memory<float> EncoderWeightsBuffer { get; }
 
-    internal float[] EncoderBiasArray { get; }
+    internal Memory<float> EncoderBiasBuffer { get; }
 
-    internal float[] DecoderWeightsArray { get; }
+    internal Memory<float> DecoderWeightsBuffer { get; }
 
-    internal float[] DecoderBiasArray { get; }
+    internal Memory<float> DecoderBiasBuffer { get; }
 
     /// <summary>Clears the two bias gradients only (a pass that overwrites the weight gradients follows).</summary>
     internal void ClearBiases()
     {
-        Array.Clear(EncoderBiasArray);
-        Array.Clear(DecoderBiasArray);
+        EncoderBiasBuffer.Span.Clear();
+        DecoderBiasBuffer.Span.Clear();
     }
 }

@@ -70,7 +70,7 @@ public sealed class SaeStepContext
             throw new ArgumentException($"The destination is {destination.Rows} x {destination.Columns} but must be {codes.Rows} x {Model.InputDimension}.", nameof(destination));
         }
 
-        SparseKernels.Decode(codes, Model.DecoderWeightsArray, Model.InputDimension, addDecoderBias ? Model.DecoderBiasArray : ReadOnlyMemory<float>.Empty, destination);
+        SparseKernels.Decode(codes, Model.DecoderWeightsBuffer, Model.InputDimension, addDecoderBias ? Model.DecoderBiasBuffer : ReadOnlyMemory<float>.Empty, destination);
     }
 
     /// <summary>
@@ -93,10 +93,10 @@ public sealed class SaeStepContext
         var codeGradients = ArrayPool<float>.Shared.Rent(codes.Rows * codes.Capacity);
         try
         {
-            SparseKernels.CodeGradients(codes, Model.DecoderWeightsArray, Model.InputDimension, outputGradient, codeGradients);
+            SparseKernels.CodeGradients(codes, Model.DecoderWeightsBuffer, Model.InputDimension, outputGradient, codeGradients);
             SparseKernels.AccumulateWeightGradients(
-                codes, codeGradients, outputGradient, _centeredInput, Model.EncoderWeightsArray,
-                Gradients.DecoderWeightsArray, Gradients.EncoderWeightsArray, Gradients.EncoderBiasArray, Gradients.DecoderBiasArray, default);
+                codes, codeGradients, outputGradient, _centeredInput, Model.EncoderWeightsBuffer,
+                Gradients.DecoderWeightsBuffer, Gradients.EncoderWeightsBuffer, Gradients.EncoderBiasBuffer, Gradients.DecoderBiasBuffer, default);
         }
         finally
         {

@@ -155,23 +155,12 @@ public sealed class Matrix
     }
 
     /// <summary>
-    /// A zeroed matrix whose first element sits on a 64-byte boundary (a cache line), in a pinned buffer that the garbage
-    /// collector never moves: with a row length that is a multiple of 16, every row then starts on a cache line, so
-    /// 512-bit loads of its rows never straddle two lines (a straddling load costs about twice as much). For step
+    /// A zeroed matrix whose first element sits on a cache line (<see cref="AlignedMemory"/>): with a row length that
+    /// is a multiple of 16, every row starts on a line, so 512-bit loads of its rows never straddle two lines. For step
     /// buffers that kernels gather rows from.
     /// </summary>
-    internal static Matrix CreateAligned(int rows, int columns)
-    {
-        var length = CheckedLength(rows, columns);
-        const int lineFloats = 64 / sizeof(float);
-        var buffer = GC.AllocateArray<float>(length + lineFloats - 1, pinned: true);
-        unsafe
-        {
-            var address = (nuint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));
-            var offset = (int)((64 - (address & 63)) & 63) / sizeof(float);
-            return new Matrix(buffer.AsMemory(offset, length), rows, columns);
-        }
-    }
+    internal static Matrix CreateAligned(int rows, int columns) =>
+        new(AlignedMemory.Allocate(CheckedLength(rows, columns)), rows, columns);
 
     private static int CheckedLength(int rows, int columns)
     {

@@ -59,7 +59,7 @@ internal sealed class ReconstructionPass
         // Decode, loss, FVU, dL/dx_hat (row errors in double, summed in row order) and each active code's gradient,
         // in one pass per row.
         SparseKernels.DecodeWithLossAndCodeGradients(
-            Codes, model.DecoderWeightsArray, d, model.DecoderBiasArray, target, weight * 2.0f / rows, Reconstruction, OutputGradient, _rowErrors, _codeGradients);
+            Codes, model.DecoderWeightsBuffer, d, model.DecoderBiasBuffer, target, weight * 2.0f / rows, Reconstruction, OutputGradient, _rowErrors, _codeGradients);
         var totalError = 0.0;
         for (var r = 0; r < rows; r++)
         {
@@ -79,7 +79,7 @@ internal sealed class ReconstructionPass
     public void Backward(SparseAutoencoder model, SaeGradients gradients, Span<long> firingCounts, bool overwriteWeightGradients = false, SparseKernels.LatentGradientRows? latentCompleted = null)
     {
         var rows = Codes.Rows;
-        var biasGradient = gradients.DecoderBiasArray;
+        var biasGradient = gradients.DecoderBiasBuffer.Span;
         for (var r = 0; r < rows; r++)
         {
             TensorPrimitives.Add(biasGradient, OutputGradient.Row(r), biasGradient);
@@ -97,8 +97,8 @@ internal sealed class ReconstructionPass
         });
 
         SparseKernels.AccumulateWeightGradients(
-            Codes, _codeGradients, OutputGradient, Centered, model.EncoderWeightsArray,
-            gradients.DecoderWeightsArray, gradients.EncoderWeightsArray, gradients.EncoderBiasArray, gradients.DecoderBiasArray, firingCounts,
+            Codes, _codeGradients, OutputGradient, Centered, model.EncoderWeightsBuffer,
+            gradients.DecoderWeightsBuffer, gradients.EncoderWeightsBuffer, gradients.EncoderBiasBuffer, gradients.DecoderBiasBuffer, firingCounts,
             overwriteWeightGradients, latentCompleted);
     }
 }

@@ -11,8 +11,8 @@ namespace SparseDictionary.Training;
 /// </summary>
 internal sealed class SaeTrainingState
 {
-    private readonly float[][] _firstMoments;
-    private readonly float[][] _secondMoments;
+    private readonly Memory<float>[] _firstMoments;
+    private readonly Memory<float>[] _secondMoments;
     private long _optimizerSteps;
 
     public SaeTrainingState(SparseAutoencoder model, int batchSize, DeadLatentSelection? deadSelection, bool denoising)
@@ -31,8 +31,9 @@ internal sealed class SaeTrainingState
 
         TokensSinceFired = new long[h];
         StepFiringCounts = new long[h];
-        _firstMoments = [new float[h * d], new float[h], new float[h * d], new float[d]];
-        _secondMoments = [new float[h * d], new float[h], new float[h * d], new float[d]];
+        // Cache-line aligned, like the parameters they follow (AlignedMemory).
+        _firstMoments = [AlignedMemory.Allocate(h * d), AlignedMemory.Allocate(h), AlignedMemory.Allocate(h * d), AlignedMemory.Allocate(d)];
+        _secondMoments = [AlignedMemory.Allocate(h * d), AlignedMemory.Allocate(h), AlignedMemory.Allocate(h * d), AlignedMemory.Allocate(d)];
     }
 
     public SparseAutoencoder Model { get; }
@@ -120,8 +121,9 @@ internal sealed class SaeTrainingState
         }
 
         // The encoder gradient is dead until the accumulators are cleared (AdamW consumed it last step): the encoder
-        // passes pack W_enc into it instead of renting latents x d more floats.
-        var packingBuffer = Gradients.EncoderWeightsArray;
+        // passes pack W_enc into it instead of renting latents x d more floats. Its whole pinned array is lent, so the
+        // packing starts on the same cache line as the gradient.
+        var packingBuffer = AlignedMemory.UnderlyingArray(Gradients.EncoderWeightsBuffer);
         Clean.Forward(Model, clean, clean, targetVariance, 1f, packingBuffer, request);
         Noised?.Forward(Model, noised!, clean, targetVariance, denoisingWeight, packingBuffer, null);
         return deadCount;
@@ -151,14 +153,14 @@ internal sealed class SaeTrainingState
         var path = KernelPaths.Current;
         _optimizerSteps++;
         var weights = AdamWStep.ForStep(_optimizerSteps, learningRate, options.Beta1, options.Beta2, options.Epsilon, options.WeightDecay);
-        var encoder = Model.EncoderWeightsArray;
-        var decoder = Model.DecoderWeightsArray;
+        var encoder = Model.EncoderWeightsBuffer;
+        var decoder = Model.DecoderWeightsBuffer;
         var (m0, v0, m2, v2) = (_firstMoments[0], _secondMoments[0], _firstMoments[2], _secondMoments[2]);
         Clean.Backward(Model, Gradients, StepFiringCounts, overwriteWeightGradients: true, latentCompleted: (i, decoderGradient, encoderGradient) =>
         {
             var at = i * d;
-            AdamW.UpdateRange(encoder.AsSpan(at, d), encoderGradient, m0.AsSpan(at, d), v0.AsSpan(at, d), weights, path);
-            AdamW.UpdateUnitNormRow(decoder.AsSpan(at, d), decoderGradient, m2.AsSpan(at, d), v2.AsSpan(at, d), weights, path);
+            AdamW.UpdateRange(encoder.Span.Slice(at, d), encoderGradient, m0.Span.Slice(at, d), v0.Span.Slice(at, d), weights, path);
+            AdamW.UpdateUnitNormRow(decoder.Span.Slice(at, d), decoderGradient, m2.Span.Slice(at, d), v2.Span.Slice(at, d), weights, path);
         });
         UpdateBiases(weights with { WeightDecay = 0 }, path, batchRows);
     }
@@ -171,17 +173,17 @@ internal sealed class SaeTrainingState
         var path = KernelPaths.Current;
         _optimizerSteps++;
         var weights = AdamWStep.ForStep(_optimizerSteps, learningRate, options.Beta1, options.Beta2, options.Epsilon, options.WeightDecay);
-        AdamW.Update(Model.EncoderWeightsArray, Gradients.EncoderWeightsArray, _firstMoments[0], _secondMoments[0], weights, path);
+        AdamW.Update(Model.EncoderWeightsBuffer, Gradients.EncoderWeightsBuffer, _firstMoments[0], _secondMoments[0], weights, path);
         // Tangent projection of the decoder gradient, AdamW and row renormalisation in one pass (bit-identical to the three).
-        AdamW.UpdateUnitNormRows(Model.DecoderWeightsArray, Gradients.DecoderWeightsArray, _firstMoments[2], _secondMoments[2], h, d, weights, path);
+        AdamW.UpdateUnitNormRows(Model.DecoderWeightsBuffer, Gradients.DecoderWeightsBuffer, _firstMoments[2], _secondMoments[2], h, d, weights, path);
         UpdateBiases(weights with { WeightDecay = 0 }, path, batchRows);
     }
 
     /// <summary>AdamW on the two biases (no weight decay), then the firing history.</summary>
     private void UpdateBiases(AdamWStep biases, KernelPath path, int batchRows)
     {
-        AdamW.Update(Model.EncoderBiasArray, Gradients.EncoderBiasArray, _firstMoments[1], _secondMoments[1], biases, path);
-        AdamW.Update(Model.DecoderBiasArray, Gradients.DecoderBiasArray, _firstMoments[3], _secondMoments[3], biases, path);
+        AdamW.Update(Model.EncoderBiasBuffer, Gradients.EncoderBiasBuffer, _firstMoments[1], _secondMoments[1], biases, path);
+        AdamW.Update(Model.DecoderBiasBuffer, Gradients.DecoderBiasBuffer, _firstMoments[3], _secondMoments[3], biases, path);
         for (var i = 0; i < TokensSinceFired.Length; i++)
         {
             TokensSinceFired[i] = StepFiringCounts[i] > 0 ? 0 : TokensSinceFired[i] + batchRows;
@@ -197,11 +199,11 @@ internal sealed class SaeTrainingState
     /// </summary>
     public void Reinitialize(int seed, Matrix batch, DecoderBiasInitialization decoderBias)
     {
-        var previousBias = (float[])Model.DecoderBiasArray.Clone();
+        var previousBias = Model.DecoderBiasBuffer.ToArray();
         Model.InitializeWeights(seed);
         if (decoderBias == DecoderBiasInitialization.None)
         {
-            previousBias.CopyTo(Model.DecoderBiasArray, 0);
+            previousBias.CopyTo(Model.DecoderBiasBuffer.Span);
         }
         else
         {
@@ -210,7 +212,7 @@ internal sealed class SaeTrainingState
 
         foreach (var moments in _firstMoments.Concat(_secondMoments))
         {
-            Array.Clear(moments);
+            moments.Span.Clear();
         }
 
         _optimizerSteps = 0;

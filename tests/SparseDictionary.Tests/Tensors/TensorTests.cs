@@ -18,22 +18,65 @@ public class TensorTests
     }
 
     [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(13)]
+    [InlineData(3072 * 768)]
+    public void AlignedMemory_StartsOnACacheLine_ZeroedAndUnmoved_WithItsArrayLendable(int length)
+    {
+        var memory = AlignedMemory.Allocate(length);
+        memory.Length.Should().Be(length);
+        memory.Span.IndexOfAnyExcept(0f).Should().Be(-1, "the buffer starts zeroed");
+        var before = AddressOf(memory.Span);
+        (before % 64).Should().Be(0);
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        AddressOf(memory.Span).Should().Be(before, "the buffer is pinned, so a compacting collection leaves it where it was");
+
+        // The array lent to the GEMM's packing holds the aligned start within its first 15 floats and the whole buffer.
+        var array = AlignedMemory.UnderlyingArray(memory)!;
+        var offset = (int)(before - AddressOf(array)) / sizeof(float);
+        offset.Should().BeInRange(0, 15);
+        (array.Length - offset).Should().BeGreaterThanOrEqualTo(length);
+
+        var copy = AlignedMemory.CopyOf([1f, 2f, 3f]);
+        copy.ToArray().Should().Equal(1f, 2f, 3f);
+        (AddressOf(copy.Span) % 64).Should().Be(0);
+    }
+
+    [Theory]
     [InlineData(1, 1)]
     [InlineData(7, 13)]
     [InlineData(1024, 768)]
-    public unsafe void Matrix_CreateAligned_StartsOnACacheLine_ZeroedAndUnmoved(int rows, int columns)
+    public void Matrix_CreateAligned_StartsOnACacheLine(int rows, int columns)
     {
         var matrix = Matrix.CreateAligned(rows, columns);
         (matrix.Rows, matrix.Columns, matrix.Length).Should().Be((rows, columns, rows * columns));
         matrix.Span.ToArray().Should().OnlyContain(v => v == 0);
-        nuint Address() => (nuint)System.Runtime.CompilerServices.Unsafe.AsPointer(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(matrix.Span));
-        var before = Address();
-        (before % 64).Should().Be(0);
-        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
-        Address().Should().Be(before, "the buffer is pinned, so a compacting collection leaves it where it was");
+        (AddressOf(matrix.Span) % 64).Should().Be(0);
         matrix[rows - 1, columns - 1] = 5;
         matrix.Row(rows - 1)[columns - 1].Should().Be(5);
     }
+
+    [Fact]
+    public void Sae_ParametersAndTheirCopies_StartOnCacheLines()
+    {
+        var sae = new SparseDictionary.Modeling.SparseAutoencoder(24, 40, new SparseDictionary.Activations.TopKActivation(3), seed: 2);
+        foreach (var model in new[] { sae, sae.Clone() })
+        {
+            (AddressOf(model.EncoderWeights.Span) % 64).Should().Be(0);
+            (AddressOf(model.DecoderWeights.Span) % 64).Should().Be(0);
+            (AddressOf(model.EncoderBias.Span) % 64).Should().Be(0);
+            (AddressOf(model.DecoderBias.Span) % 64).Should().Be(0);
+        }
+
+        sae.Clone().DecoderWeights.Span.ToArray().Should().Equal(sae.DecoderWeights.Span.ToArray());
+    }
+
+    private static unsafe nuint AddressOf(ReadOnlySpan<float> span) =>
+        (nuint)System.Runtime.CompilerServices.Unsafe.AsPointer(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(span));
+
+    private static unsafe nuint AddressOf(float[] array) =>
+        (nuint)System.Runtime.CompilerServices.Unsafe.AsPointer(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(array));
 
     [Fact]
     public void Matrix_RejectsMismatchedLengthsAndIndices()
