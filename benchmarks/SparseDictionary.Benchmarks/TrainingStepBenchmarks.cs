@@ -46,7 +46,8 @@ public class TrainingStepBenchmarks
         };
         var batch = BatchRows(Config);
         var source = new SyntheticFeatureSource(new SyntheticFeatureOptions { InputDimension = d, FeatureCount = 2 * d, GroupCount = 12, ActiveFeatures = 32, Seed = 1 });
-        _batch = new Matrix(batch, d);
+        // The batch buffer SaeTrainer.Train reads into (cache-line aligned).
+        _batch = Matrix.CreateAligned(batch, d);
         source.Read(_batch);
         var sae = new SparseAutoencoder(d, latents, new TopKActivation(k), seed: 1);
         sae.InitializeDecoderBias(_batch, DecoderBiasInitialization.Mean);

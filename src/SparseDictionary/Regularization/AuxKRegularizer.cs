@@ -132,7 +132,7 @@ public sealed class AuxKRegularizer : IRegularizer
     {
         if (buffer is null || buffer.Rows != rows || buffer.Columns != columns)
         {
-            buffer = new Matrix(rows, columns);
+            buffer = Matrix.CreateAligned(rows, columns);
         }
 
         return buffer;

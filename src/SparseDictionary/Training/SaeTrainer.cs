@@ -125,7 +125,7 @@ public sealed class SaeTrainer
         var options = _options;
         var batchSize = options.BatchSize;
         var run = new TrainingRun(saes, options, _regularizers, _deadSelection, _noiser, batchSize);
-        var batch = new Matrix(batchSize, source.Dimension);
+        var batch = Matrix.CreateAligned(batchSize, source.Dimension);
         source.Reset();
         var stopwatch = Stopwatch.StartNew();
         var cancelled = false;

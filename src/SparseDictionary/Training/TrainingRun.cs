@@ -28,7 +28,7 @@ internal sealed class TrainingRun
         _noiser = noiser;
         if (noiser is not null)
         {
-            _noisedBatch = new Matrix(batchRows, saes[0].InputDimension);
+            _noisedBatch = Matrix.CreateAligned(batchRows, saes[0].InputDimension);
         }
 
         _states = saes.Select(sae => new SaeTrainingState(sae, batchRows, deadSelection, denoising: noiser is not null)).ToArray();
