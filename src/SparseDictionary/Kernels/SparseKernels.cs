@@ -22,6 +22,10 @@ internal static class SparseKernels
     /// <summary>Active entries from which the per-latent sums of <see cref="AccumulateWeightGradients"/> run in parallel.</summary>
     private const int ParallelSumEntries = 1 << 16;
 
+    /// <summary>Per thread: the two gradient rows of the latent being summed in the fused update.</summary>
+    [ThreadStatic]
+    private static Memory<float> t_latentRows;
+
     /// <summary>Receives one latent's finished weight-gradient rows (dL/dW_dec[latent] and dL/dW_enc[latent]), which it may modify.</summary>
     /// <param name="latent">The latent.</param>
     /// <param name="decoderRow">Its decoder-gradient row (d floats).</param>
@@ -340,33 +344,26 @@ internal static class SparseKernels
                 {
                     // Each latent's two rows are summed into scratch that stays in L1 and handed over at once: the
                     // gradient arrays are neither written nor read back.
-                    var scratch = ArrayPool<float>.Shared.Rent(2 * d);
-                    try
+                    var scratch = LatentRowScratch(d);
+                    var decoderRow = scratch.Span[..d];
+                    var encoderRow = scratch.Span.Slice(LatentRowStride(d), d);
+                    for (var i = low; i < high; i++)
                     {
-                        var decoderRow = scratch.AsSpan(0, d);
-                        var encoderRow = scratch.AsSpan(d, d);
-                        for (var i = low; i < high; i++)
+                        var first = start[i];
+                        var end = start[i + 1];
+                        if (first == end)
                         {
-                            var first = start[i];
-                            var end = start[i + 1];
-                            if (first == end)
-                            {
-                                decoderRow.Clear();
-                                encoderRow.Clear();
-                            }
-                            else
-                            {
-                                AccumulateLatent(
-                                    entryRows.AsSpan(first, end - first), entryValues.AsSpan(first, end - first), entryPreGradients.AsSpan(first, end - first),
-                                    outSpan, inSpan, d, decoderRow, encoderRow, path, fromZero: true);
-                            }
-
-                            latentCompleted(i, decoderRow, encoderRow);
+                            decoderRow.Clear();
+                            encoderRow.Clear();
                         }
-                    }
-                    finally
-                    {
-                        ArrayPool<float>.Shared.Return(scratch);
+                        else
+                        {
+                            AccumulateLatent(
+                                entryRows.AsSpan(first, end - first), entryValues.AsSpan(first, end - first), entryPreGradients.AsSpan(first, end - first),
+                                outSpan, inSpan, d, decoderRow, encoderRow, path, fromZero: true);
+                        }
+
+                        latentCompleted(i, decoderRow, encoderRow);
                     }
 
                     return;
@@ -557,6 +554,24 @@ internal static class SparseKernels
         d0.StoreUnsafe(ref dec);
         e0.StoreUnsafe(ref enc);
     }
+
+    /// <summary>
+    /// This thread's scratch for one latent's two gradient rows (cache-line aligned, kept across calls): the decoder row
+    /// at 0 and the encoder row at <see cref="LatentRowStride"/>.
+    /// </summary>
+    private static Memory<float> LatentRowScratch(int d)
+    {
+        var length = 2 * LatentRowStride(d);
+        if (t_latentRows.Length < length)
+        {
+            t_latentRows = AlignedMemory.Allocate(length);
+        }
+
+        return t_latentRows;
+    }
+
+    /// <summary>d rounded up to a multiple of 16 floats, so that both scratch rows start on a cache line.</summary>
+    private static int LatentRowStride(int d) => (d + 15) / 16 * 16;
 
     /// <summary>Runs <paramref name="body"/> over [0, rows) in parallel chunks of rows (serially when small).</summary>
     internal static void ParallelRows(int rows, Action<int, int> body)

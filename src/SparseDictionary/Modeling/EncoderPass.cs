@@ -24,7 +24,7 @@ internal static class EncoderPass
     internal const int RowBlock = 96;
 
     /// <summary>Scratch arrays of the blocks (pre-activations, and centred rows when the caller keeps none), reused across calls.</summary>
-    private static readonly List<float[]> s_scratch = [];
+    private static readonly List<Memory<float>> s_scratch = [];
 
     /// <summary>Encodes <paramref name="input"/> into <paramref name="codes"/>.</summary>
     /// <param name="sae">The model (read only).</param>
@@ -166,7 +166,7 @@ internal static class EncoderPass
         var gathered = ArrayPool<float>.Shared.Rent(Math.Min(deadLatents.Length, chunk));
         try
         {
-            var xc = centered is null ? scratch.AsSpan(count * chunk, count * d) : centered.Span.Slice(first * d, count * d);
+            var xc = centered is null ? scratch.Span.Slice(count * chunk, count * d) : centered.Span.Slice(first * d, count * d);
             ReadOnlySpan<float> bDec = sae.DecoderBiasBuffer.Span;
             for (var r = 0; r < count; r++)
             {
@@ -183,7 +183,7 @@ internal static class EncoderPass
             for (var c0 = 0; c0 < h; c0 += chunk)
             {
                 var width = Math.Min(chunk, h - c0);
-                var pre = scratch.AsSpan(0, count * width);
+                var pre = scratch.Span[..(count * width)];
                 Gemm.MultiplyStrips(left, packedEncoder, c0, width, 1f, 0f, pre, width);
                 var bias = bEnc.Slice(c0, width);
 
@@ -284,8 +284,8 @@ internal static class EncoderPass
         var scratch = RentScratch(scratchRows * (h + (centered is null ? d : 0)));
         try
         {
-            var pre = scratch.AsSpan(0, rowCount * h);
-            var xc = centered is null ? scratch.AsSpan(scratchRows * h, rowCount * d) : centered.Span.Slice(firstRow * d, rowCount * d);
+            var pre = scratch.Span[..(rowCount * h)];
+            var xc = centered is null ? scratch.Span.Slice(scratchRows * h, rowCount * d) : centered.Span.Slice(firstRow * d, rowCount * d);
             ReadOnlySpan<float> bDec = sae.DecoderBiasBuffer.Span;
             for (var r = 0; r < rowCount; r++)
             {
@@ -343,7 +343,7 @@ internal static class EncoderPass
     /// fits), else a new one. Unlike the shared <see cref="ArrayPool{T}"/>, whose per-thread slots strand one array on
     /// each pool thread that ever ran a block (a C2 block is 6.5 MB), this pool holds only what was in flight at once.
     /// </summary>
-    private static float[] RentScratch(int length)
+    private static Memory<float> RentScratch(int length)
     {
         lock (s_scratch)
         {
@@ -364,11 +364,12 @@ internal static class EncoderPass
             }
         }
 
-        return GC.AllocateUninitializedArray<float>(length);
+        // Cache-line aligned: the GEMM writes its rows and the activation scans them.
+        return AlignedMemory.Allocate(length);
     }
 
     /// <summary>Gives a scratch array back, keeping at most two per core (the smallest are dropped first).</summary>
-    private static void ReturnScratch(float[] array)
+    private static void ReturnScratch(Memory<float> array)
     {
         lock (s_scratch)
         {
