@@ -41,9 +41,10 @@ internal static class SparseKernels
         var path = KernelPaths.Current;
         ParallelRows(codes.Rows, (start, end) =>
         {
+            var w = weights.Span;
             for (var r = start; r < end; r++)
             {
-                SparseRowKernels.Decode(codes.Indices(r), codes.Values(r), weights.Span, dimension, bias.Span, output.Row(r), path);
+                SparseRowKernels.Decode(codes.Indices(r), codes.Values(r), w, dimension, bias.Span, output.Row(r), path);
             }
         });
     }
@@ -95,10 +96,11 @@ internal static class SparseKernels
         var path = KernelPaths.Current;
         ParallelRows(codes.Rows, (start, end) =>
         {
+            var w = weights.Span;
             for (var r = start; r < end; r++)
             {
                 var indices = codes.Indices(r);
-                SparseRowKernels.Dots(indices, weights.Span, dimension, outputGradient.Row(r), codeGradients.AsSpan(r * capacity, indices.Length), path);
+                SparseRowKernels.Dots(indices, w, dimension, outputGradient.Row(r), codeGradients.AsSpan(r * capacity, indices.Length), path);
             }
         });
     }

@@ -151,8 +151,7 @@ internal sealed class SaeTrainingState
         }
 
         var path = KernelPaths.Current;
-        _optimizerSteps++;
-        var weights = AdamWStep.ForStep(_optimizerSteps, learningRate, options.Beta1, options.Beta2, options.Epsilon, options.WeightDecay);
+        var weights = NextAdamWStep(learningRate, options);
         var encoder = Model.EncoderWeightsBuffer;
         var decoder = Model.DecoderWeightsBuffer;
         var (m0, v0, m2, v2) = (_firstMoments[0], _secondMoments[0], _firstMoments[2], _secondMoments[2]);
@@ -171,12 +170,18 @@ internal sealed class SaeTrainingState
         var d = Model.InputDimension;
         var h = Model.LatentCount;
         var path = KernelPaths.Current;
-        _optimizerSteps++;
-        var weights = AdamWStep.ForStep(_optimizerSteps, learningRate, options.Beta1, options.Beta2, options.Epsilon, options.WeightDecay);
+        var weights = NextAdamWStep(learningRate, options);
         AdamW.Update(Model.EncoderWeightsBuffer, Gradients.EncoderWeightsBuffer, _firstMoments[0], _secondMoments[0], weights, path);
         // Tangent projection of the decoder gradient, AdamW and row renormalisation in one pass (bit-identical to the three).
         AdamW.UpdateUnitNormRows(Model.DecoderWeightsBuffer, Gradients.DecoderWeightsBuffer, _firstMoments[2], _secondMoments[2], h, d, weights, path);
         UpdateBiases(weights with { WeightDecay = 0 }, path, batchRows);
+    }
+
+    /// <summary>Counts one more optimizer step and returns its AdamW hyper-parameters (bias corrections of that step).</summary>
+    private AdamWStep NextAdamWStep(float learningRate, SaeTrainerOptions options)
+    {
+        _optimizerSteps++;
+        return AdamWStep.ForStep(_optimizerSteps, learningRate, options.Beta1, options.Beta2, options.Epsilon, options.WeightDecay);
     }
 
     /// <summary>AdamW on the two biases (no weight decay), then the firing history.</summary>
