@@ -12,8 +12,10 @@ namespace SparseDictionary.Benchmarks;
 /// <remarks>
 /// <para>
 /// Run: <c>OPENBLAS_NUM_THREADS=2 OPENBLAS_CORETYPE=SkylakeX dotnet run -c Release --project
-/// benchmarks/SparseDictionary.Benchmarks -- --openblas-interleaved [calls]</c> (Debian: <c>apt-get install
+/// benchmarks/SparseDictionary.Benchmarks -- --openblas-interleaved [calls] [path]</c> (Debian: <c>apt-get install
 /// libopenblas0-pthread</c>; OPENBLAS_CORETYPE forces a kernel family where OpenBLAS does not recognise a virtual CPU).
+/// <c>path</c> names our <see cref="KernelPath"/> (default <see cref="KernelPaths.Best"/>): <c>Avx2Fma</c> with
+/// <c>OPENBLAS_CORETYPE=Haswell</c> compares the two AVX2 kernels on a machine that also has AVX-512.
 /// </para>
 /// <para>
 /// Compare the best calls: OpenBLAS's threads spin for a while after each call, which slows the call that follows
@@ -27,8 +29,8 @@ internal static class OpenBlasComparison
     private const int Trans = 112;
 
     /// <summary>Times both GEMMs on every shape and prints the best and median GFLOP/s of each.</summary>
-    /// <param name="args">Optionally the number of calls of each per shape (default 12).</param>
-    /// <returns>0, or 1 when OpenBLAS cannot be loaded or the argument is not a positive count.</returns>
+    /// <param name="args">Optionally the number of calls of each per shape (default 12), then our kernel path.</param>
+    /// <returns>0, or 1 when OpenBLAS cannot be loaded or an argument is not a positive count or a supported path.</returns>
     public static int Run(string[] args)
     {
         var calls = 12;
@@ -38,7 +40,15 @@ internal static class OpenBlasComparison
             return 1;
         }
 
-        Console.WriteLine($"Our GEMM on {KernelPaths.Best}, {Environment.ProcessorCount} threads; OpenBLAS with OPENBLAS_NUM_THREADS={Environment.GetEnvironmentVariable("OPENBLAS_NUM_THREADS") ?? "(unset)"}, OPENBLAS_CORETYPE={Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE") ?? "(detected)"}; {calls} calls each, alternating.");
+        var path = KernelPaths.Best;
+        if (args.Length > 1 && (!Enum.TryParse(args[1], ignoreCase: true, out path) || !Enum.IsDefined(path) || !KernelPaths.IsSupported(path)))
+        {
+            Console.Error.WriteLine($"The kernel path must be one of {string.Join(", ", Enum.GetValues<KernelPath>().Where(KernelPaths.IsSupported))} on this machine; got '{args[1]}'.");
+            return 1;
+        }
+
+        using var forced = KernelPaths.Force(path);
+        Console.WriteLine($"Our GEMM on {path}, {Environment.ProcessorCount} threads; OpenBLAS with OPENBLAS_NUM_THREADS={Environment.GetEnvironmentVariable("OPENBLAS_NUM_THREADS") ?? "(unset)"}, OPENBLAS_CORETYPE={Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE") ?? "(detected)"}; {calls} calls each, alternating.");
         foreach (var shape in GemmBenchmarks.Shapes)
         {
             var operands = new GemmOperands(shape);

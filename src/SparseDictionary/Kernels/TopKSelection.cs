@@ -23,9 +23,10 @@ namespace SparseDictionary.Kernels;
 /// and, among those equal to T, the lowest indices.</item>
 /// </list>
 /// <para>The hint changes speed only, never the result; every path (scalar or vector) selects the same entries.</para>
-/// <para>Paths: <see cref="KernelPath.Scalar"/> runs plain loops; <see cref="KernelPath.Vector256"/> and
-/// <see cref="KernelPath.Avx2Fma"/> count and filter 8 entries per compare (<see cref="Vector256{T}"/>), copying the
-/// kept entries one by one; <see cref="KernelPath.Avx512Fma"/> compares 16 entries into a mask register, counts with
+/// <para>Paths: <see cref="KernelPath.Scalar"/> runs plain loops; <see cref="KernelPath.Vector256"/> counts and
+/// filters 8 entries per compare (<see cref="Vector256{T}"/>), copying the kept entries one by one;
+/// <see cref="KernelPath.Avx2Fma"/> counts the same way and copies the kept entries of a block of 8 with one lane
+/// permutation from a table (<see cref="Avx2CompressFilter"/>); <see cref="KernelPath.Avx512Fma"/> compares 16 entries into a mask register, counts with
 /// a population count of the mask, copies the kept entries of a block of 16 with two compress instructions (values,
 /// indices) and reads a row's last partial block with a masked load. All paths select the same entries.</para>
 /// <para>Ordering is total and deterministic: a larger value wins; among equal values the lower index wins. NaN never
@@ -53,6 +54,9 @@ internal static class TopKSelection
 
         /// <summary>8 entries per compare (<see cref="Vector256{T}"/>), kept entries copied one by one.</summary>
         Vector256,
+
+        /// <summary>8 entries per compare; kept entries copied by a lane permutation (<see cref="Avx2CompressFilter"/>).</summary>
+        Avx2,
 
         /// <summary>16 entries per compare into a mask register; kept entries copied by compress instructions.</summary>
         Avx512,
@@ -184,6 +188,7 @@ internal static class TopKSelection
     {
         KernelPath.Scalar => Width.Scalar,
         KernelPath.Avx512Fma when Avx512F.IsSupported => Width.Avx512,
+        KernelPath.Avx2Fma when Avx2CompressFilter.IsSupported => Width.Avx2,
         _ => Vector256.IsHardwareAccelerated ? Width.Vector256 : Width.Scalar,
     };
 
@@ -346,7 +351,7 @@ internal static class TopKSelection
             return CountAtLeast512(values, threshold);
         }
 
-        var vector = width == Width.Vector256;
+        var vector = width is Width.Vector256 or Width.Avx2;
         var i = 0;
         var total = 0;
         if (vector && values.Length >= Vector256<float>.Count)
@@ -404,7 +409,7 @@ internal static class TopKSelection
             return Max512(values);
         }
 
-        var vector = width == Width.Vector256;
+        var vector = width is Width.Vector256 or Width.Avx2;
         var i = 0;
         var max = float.NegativeInfinity;
         if (vector && values.Length >= Vector256<float>.Count)
@@ -441,7 +446,7 @@ internal static class TopKSelection
             return MinMaxOfNumbers512(values);
         }
 
-        var vector = width == Width.Vector256;
+        var vector = width is Width.Vector256 or Width.Avx2;
         var i = 0;
         var min = float.PositiveInfinity;
         var max = float.NegativeInfinity;
@@ -492,7 +497,12 @@ internal static class TopKSelection
             return Compact512(candidateValues, candidateIndices, threshold, indices, selected);
         }
 
-        var vector = width == Width.Vector256;
+        if (width == Width.Avx2)
+        {
+            return Avx2CompressFilter.Compact(candidateValues, candidateIndices, threshold, indices, selected);
+        }
+
+        var vector = width is Width.Vector256 or Width.Avx2;
         var written = 0;
         var i = 0;
         if (vector)
@@ -539,7 +549,12 @@ internal static class TopKSelection
             return Filter512(values, floor, candidateValues, candidateIndices, capacity);
         }
 
-        var vector = width == Width.Vector256;
+        if (width == Width.Avx2)
+        {
+            return Avx2CompressFilter.Filter(values, floor, candidateValues, candidateIndices, capacity);
+        }
+
+        var vector = width is Width.Vector256 or Width.Avx2;
         var m = 0;
         var i = 0;
         if (vector)
