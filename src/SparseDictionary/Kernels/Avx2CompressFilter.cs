@@ -102,18 +102,36 @@ internal static class Avx2CompressFilter
                 m = WriteKept(outValues, outIndices, m, room, v, blockIndices, bits, table);
             }
 
-            // The last 1 to 7 entries.
-            for (; i < n; i++)
+            if (i < n)
             {
-                if (origin[i] >= floor)
+                // The last 1 to 7 entries: the row's last 8 (or fewer, one by one), with the lanes already seen masked off.
+                var start = n - Lanes;
+                if (start >= 0)
                 {
-                    if (m == capacity)
+                    var v = Avx.LoadVector256(origin + start);
+                    var bits = Vector256.GreaterThanOrEqual(v, f).ExtractMostSignificantBits() & (0xFFu << (i - start));
+                    if (m + BitOperations.PopCount(bits) > capacity)
                     {
                         return -1;
                     }
 
-                    outIndices[m] = i;
-                    outValues[m++] = origin[i];
+                    m = WriteKept(outValues, outIndices, m, room, v, Vector256.Create(start) + Vector256<int>.Indices, bits, table);
+                }
+                else
+                {
+                    for (; i < n; i++)
+                    {
+                        if (origin[i] >= floor)
+                        {
+                            if (m == capacity)
+                            {
+                                return -1;
+                            }
+
+                            outIndices[m] = i;
+                            outValues[m++] = origin[i];
+                        }
+                    }
                 }
             }
         }
@@ -149,17 +167,44 @@ internal static class Avx2CompressFilter
                     continue;
                 }
 
-                ThrowIfNoRoom(written + BitOperations.PopCount(bits), room);
+                if (written + BitOperations.PopCount(bits) > room)
+                {
+                    ThrowNoRoom(room);
+                }
+
                 written = WriteKept(outValues, outIndices, written, room, v, Avx.LoadVector256(originIndices + i), bits, table);
             }
 
-            for (; i < n; i++)
+            if (i < n)
             {
-                if (origin[i] >= threshold)
+                // The last 1 to 7 candidates: the last 8 (or fewer, one by one), with the lanes already seen masked off.
+                var start = n - Lanes;
+                if (start >= 0)
                 {
-                    ThrowIfNoRoom(written + 1, room);
-                    outIndices[written] = originIndices[i];
-                    outValues[written++] = origin[i];
+                    var v = Avx.LoadVector256(origin + start);
+                    var bits = Vector256.GreaterThanOrEqual(v, t).ExtractMostSignificantBits() & (0xFFu << (i - start));
+                    if (written + BitOperations.PopCount(bits) > room)
+                    {
+                        ThrowNoRoom(room);
+                    }
+
+                    written = WriteKept(outValues, outIndices, written, room, v, Avx.LoadVector256(originIndices + start), bits, table);
+                }
+                else
+                {
+                    for (; i < n; i++)
+                    {
+                        if (origin[i] >= threshold)
+                        {
+                            if (written == room)
+                            {
+                                ThrowNoRoom(room);
+                            }
+
+                            outIndices[written] = originIndices[i];
+                            outValues[written++] = origin[i];
+                        }
+                    }
                 }
             }
         }
@@ -199,13 +244,8 @@ internal static class Avx2CompressFilter
         return at;
     }
 
-    private static void ThrowIfNoRoom(int needed, int room)
-    {
-        if (needed > room)
-        {
-            throw new ArgumentException($"More than {room} candidates reach the threshold.", "indices");
-        }
-    }
+    private static void ThrowNoRoom(int room) =>
+        throw new ArgumentException($"More than {room} candidates reach the threshold.", "indices");
 
     private static int[] BuildPermutations()
     {

@@ -372,6 +372,16 @@ internal static class TopKSelection
                 acc0 -= Vector256.GreaterThanOrEqual(Vector256.LoadUnsafe(ref origin, (nuint)i), t).AsInt32();
             }
 
+            if (i < values.Length)
+            {
+                // The last 1 to 7 entries: the row's last 8, with the lanes already counted masked off (a scalar loop's
+                // branch per entry goes either way at random on candidates near the threshold).
+                var start = values.Length - Vector256<float>.Count;
+                var fresh = Vector256.GreaterThanOrEqual(Vector256<int>.Indices, Vector256.Create(i - start));
+                acc1 -= Vector256.GreaterThanOrEqual(Vector256.LoadUnsafe(ref origin, (nuint)start), t).AsInt32() & fresh;
+                i = values.Length;
+            }
+
             total = Vector256.Sum(acc0 + acc1);
         }
 
@@ -421,10 +431,10 @@ internal static class TopKSelection
                 acc = Vector256.MaxNative(acc, Vector256.LoadUnsafe(ref origin, (nuint)i));
             }
 
-            for (var lane = 0; lane < Vector256<float>.Count; lane++)
-            {
-                max = Math.Max(max, acc.GetElement(lane));
-            }
+            // The last 1 to 7 entries: the row's last 8 again (the maximum does not mind entries seen twice).
+            acc = Vector256.MaxNative(acc, Vector256.LoadUnsafe(ref origin, (nuint)(values.Length - Vector256<float>.Count)));
+            i = values.Length;
+            max = MaxAcross(acc);
         }
 
         for (; i < values.Length; i++)
@@ -693,15 +703,17 @@ internal static class TopKSelection
     /// The largest lane of a vector without NaN, by halving (native max: of -0 and +0, either may come out, which the
     /// counts that use it do not tell apart).
     /// </summary>
-    private static float MaxAcross(Vector512<float> v)
+    private static float MaxAcross(Vector512<float> v) => MaxAcross(Vector256.MaxNative(v.GetLower(), v.GetUpper()));
+
+    /// <summary>The largest lane of a vector without NaN, as <see cref="MaxAcross(Vector512{float})"/>.</summary>
+    private static float MaxAcross(Vector256<float> half)
     {
-        var half = Vector256.MaxNative(v.GetLower(), v.GetUpper());
         var quarter = Vector128.MaxNative(half.GetLower(), half.GetUpper());
         var pair = Vector128.MaxNative(quarter, Vector128.Shuffle(quarter, Vector128.Create(2, 3, 0, 1)));
         return Vector128.MaxNative(pair, Vector128.Shuffle(pair, Vector128.Create(1, 0, 3, 2))).ToScalar();
     }
 
-    /// <summary>The smallest lane of a vector without NaN, as <see cref="MaxAcross"/>.</summary>
+    /// <summary>The smallest lane of a vector without NaN, as <see cref="MaxAcross(Vector512{float})"/>.</summary>
     private static float MinAcross(Vector512<float> v)
     {
         var half = Vector256.MinNative(v.GetLower(), v.GetUpper());
