@@ -26,9 +26,11 @@ namespace SparseDictionary.Kernels;
 /// <para>Paths: <see cref="KernelPath.Scalar"/> runs plain loops; <see cref="KernelPath.Vector256"/> counts and
 /// filters 8 entries per compare (<see cref="Vector256{T}"/>), copying the kept entries one by one;
 /// <see cref="KernelPath.Avx2Fma"/> counts the same way and copies the kept entries of a block of 8 with one lane
-/// permutation from a table (<see cref="Avx2CompressFilter"/>); <see cref="KernelPath.Avx512Fma"/> compares 16 entries into a mask register, counts with
-/// a population count of the mask, copies the kept entries of a block of 16 with two compress instructions (values,
-/// indices) and reads a row's last partial block with a masked load. All paths select the same entries.</para>
+/// permutation from a table (<see cref="Avx2CompressFilter"/>); their counts and maxima read a row's last 1 to 7
+/// entries as its last 8, with the lanes already seen masked off. <see cref="KernelPath.Avx512Fma"/> compares 16
+/// entries into a mask register, counts with a population count of the mask, copies the kept entries of a block of 16
+/// with two compress instructions (values, indices) and reads a row's last partial block with a masked load. All paths
+/// select the same entries.</para>
 /// <para>Ordering is total and deterministic: a larger value wins; among equal values the lower index wins. NaN never
 /// wins (a row with fewer than k numbers yields fewer than k entries).</para>
 /// </remarks>
@@ -512,7 +514,7 @@ internal static class TopKSelection
             return Avx2CompressFilter.Compact(candidateValues, candidateIndices, threshold, indices, selected);
         }
 
-        var vector = width is Width.Vector256 or Width.Avx2;
+        var vector = width == Width.Vector256;
         var written = 0;
         var i = 0;
         if (vector)
@@ -564,7 +566,7 @@ internal static class TopKSelection
             return Avx2CompressFilter.Filter(values, floor, candidateValues, candidateIndices, capacity);
         }
 
-        var vector = width is Width.Vector256 or Width.Avx2;
+        var vector = width == Width.Vector256;
         var m = 0;
         var i = 0;
         if (vector)
