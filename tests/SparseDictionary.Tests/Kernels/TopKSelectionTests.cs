@@ -304,6 +304,36 @@ public class TopKSelectionTests
 
     [Theory]
     [MemberData(nameof(TestData.Paths), MemberType = typeof(TestData))]
+    public void Filter_KeepsEveryPatternOfAnEightEntryBlock(KernelPath path)
+    {
+        // Each of the 256 keep/drop patterns of a block of 8, in every block position of a 40-entry row (4 blocks of a
+        // group, then a fifth block): the AVX2 path packs a block's kept entries by a table row chosen by the pattern.
+        const int N = 40;
+        for (var pattern = 0; pattern < 256; pattern++)
+        {
+            for (var block = 0; block < N / 8; block++)
+            {
+                var values = new float[N];
+                for (var i = 0; i < N; i++)
+                {
+                    var kept = i / 8 == block ? (pattern & (1 << (i % 8))) != 0 : (i * 7) % 5 == 0;
+                    values[i] = kept ? 10f + i : -10f - i;
+                }
+
+                var expected = Enumerable.Range(0, N).Where(i => values[i] >= 0f).ToArray();
+                var indices = new int[N];
+                var selected = new float[N];
+                var m = TopKSelection.Filter(values, 0f, selected, indices, N, path);
+                var because = $"pattern {pattern}, block {block}, path = {path}";
+                m.Should().Be(expected.Length, because);
+                indices.Take(m).Should().Equal(expected, because);
+                selected.Take(m).Should().Equal(expected.Select(i => values[i]), because);
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(TestData.Paths), MemberType = typeof(TestData))]
     public void Filter_AbortsExactlyPastCapacity_AtBlockBoundaries(KernelPath path)
     {
         // The candidate pass alone: -1 exactly when more than capacity entries are >= floor, else all of them in index
