@@ -90,49 +90,17 @@ internal static class Avx2CompressFilter
                 blockIndices += step;
             }
 
-            for (; i <= n - Lanes; i += Lanes, blockIndices += step)
+            // The last 1 to 31 entries, a block at a time (the last one partial, read by a masked load).
+            for (; i < n; i += Lanes, blockIndices += step)
             {
-                var v = Avx.LoadVector256(origin + i);
-                var bits = Vector256.GreaterThanOrEqual(v, f).ExtractMostSignificantBits();
+                var v = Load8(origin + i, n - i);
+                var bits = Vector256.GreaterThanOrEqual(v, f).ExtractMostSignificantBits() & FirstBits(n - i);
                 if (m + BitOperations.PopCount(bits) > capacity)
                 {
                     return -1;
                 }
 
                 m = WriteKept(outValues, outIndices, m, room, v, blockIndices, bits, table);
-            }
-
-            if (i < n)
-            {
-                // The last 1 to 7 entries: the row's last 8 (or fewer, one by one), with the lanes already seen masked off.
-                var start = n - Lanes;
-                if (start >= 0)
-                {
-                    var v = Avx.LoadVector256(origin + start);
-                    var bits = Vector256.GreaterThanOrEqual(v, f).ExtractMostSignificantBits() & (0xFFu << (i - start));
-                    if (m + BitOperations.PopCount(bits) > capacity)
-                    {
-                        return -1;
-                    }
-
-                    m = WriteKept(outValues, outIndices, m, room, v, Vector256.Create(start) + Vector256<int>.Indices, bits, table);
-                }
-                else
-                {
-                    for (; i < n; i++)
-                    {
-                        if (origin[i] >= floor)
-                        {
-                            if (m == capacity)
-                            {
-                                return -1;
-                            }
-
-                            outIndices[m] = i;
-                            outValues[m++] = origin[i];
-                        }
-                    }
-                }
             }
         }
 
@@ -157,11 +125,10 @@ internal static class Avx2CompressFilter
         fixed (int* table = s_permutations)
         {
             var t = Vector256.Create(threshold);
-            var i = 0;
-            for (; i <= n - Lanes; i += Lanes)
+            for (var i = 0; i < n; i += Lanes)
             {
-                var v = Avx.LoadVector256(origin + i);
-                var bits = Vector256.GreaterThanOrEqual(v, t).ExtractMostSignificantBits();
+                var v = Load8(origin + i, n - i);
+                var bits = Vector256.GreaterThanOrEqual(v, t).ExtractMostSignificantBits() & FirstBits(n - i);
                 if (bits == 0)
                 {
                     continue;
@@ -172,45 +139,34 @@ internal static class Avx2CompressFilter
                     ThrowNoRoom(room);
                 }
 
-                written = WriteKept(outValues, outIndices, written, room, v, Avx.LoadVector256(originIndices + i), bits, table);
-            }
-
-            if (i < n)
-            {
-                // The last 1 to 7 candidates: the last 8 (or fewer, one by one), with the lanes already seen masked off.
-                var start = n - Lanes;
-                if (start >= 0)
-                {
-                    var v = Avx.LoadVector256(origin + start);
-                    var bits = Vector256.GreaterThanOrEqual(v, t).ExtractMostSignificantBits() & (0xFFu << (i - start));
-                    if (written + BitOperations.PopCount(bits) > room)
-                    {
-                        ThrowNoRoom(room);
-                    }
-
-                    written = WriteKept(outValues, outIndices, written, room, v, Avx.LoadVector256(originIndices + start), bits, table);
-                }
-                else
-                {
-                    for (; i < n; i++)
-                    {
-                        if (origin[i] >= threshold)
-                        {
-                            if (written == room)
-                            {
-                                ThrowNoRoom(room);
-                            }
-
-                            outIndices[written] = originIndices[i];
-                            outValues[written++] = origin[i];
-                        }
-                    }
-                }
+                written = WriteKept(outValues, outIndices, written, room, v, Load8(originIndices + i, n - i), bits, table);
             }
         }
 
         return written;
     }
+
+    /// <summary>
+    /// Loads the 8 entries from <paramref name="address"/>, or, when only <paramref name="rest"/> &lt; 8 are left, those
+    /// with zeros in the other lanes: a masked load, which reads (and faults on) the kept lanes only. The caller drops
+    /// the other lanes with <see cref="FirstBits"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe Vector256<float> Load8(float* address, int rest) =>
+        rest >= Lanes ? Avx.LoadVector256(address) : Avx.MaskLoad(address, FirstLanes(rest).AsSingle());
+
+    /// <summary>The integer counterpart of <see cref="Load8(float*, int)"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe Vector256<int> Load8(int* address, int rest) =>
+        rest >= Lanes ? Avx.LoadVector256(address) : Avx2.MaskLoad(address, FirstLanes(rest));
+
+    /// <summary>A vector mask of the first <paramref name="lanes"/> lanes (0 to 8).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> FirstLanes(int lanes) => Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(lanes));
+
+    /// <summary>The compare-mask bits of the first min(<paramref name="lanes"/>, 8) lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint FirstBits(int lanes) => lanes >= Lanes ? 0xFFu : (1u << lanes) - 1;
 
     /// <summary>
     /// Writes the lanes of <paramref name="values"/> and <paramref name="indices"/> set in <paramref name="bits"/>, in
