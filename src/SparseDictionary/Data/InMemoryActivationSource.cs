@@ -7,7 +7,7 @@ namespace SparseDictionary.Data;
 /// Serves the rows of a matrix held in memory, without copying it, in order or in a seeded shuffled order, for one
 /// pass or looping over epochs (each epoch with its own permutation).
 /// </summary>
-public sealed class InMemoryActivationSource : IActivationSource
+public sealed class InMemoryActivationSource : ISeekableActivationSource
 {
     private readonly Matrix _data;
     private readonly bool _shuffle;
@@ -90,6 +90,25 @@ public sealed class InMemoryActivationSource : IActivationSource
         }
 
         return written;
+    }
+
+    /// <inheritdoc />
+    public long Position => (_epoch * _data.Rows) + _position;
+
+    /// <inheritdoc />
+    public void Seek(long position)
+    {
+        var end = Length ?? long.MaxValue;
+        if (position < 0 || position > end)
+        {
+            throw new ArgumentOutOfRangeException(nameof(position), position, $"The position must be in [0, {(Length is { } length ? length.ToString(System.Globalization.CultureInfo.InvariantCulture) : "unbounded")}] but is {position}.");
+        }
+
+        // Within an epoch, or at the end of the last one for a one-pass source.
+        var epoch = Math.Min(position / _data.Rows, _loop ? long.MaxValue : 0);
+        _epoch = epoch;
+        _position = (int)(position - (epoch * _data.Rows));
+        FillOrder();
     }
 
     /// <inheritdoc />

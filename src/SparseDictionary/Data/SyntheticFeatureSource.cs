@@ -17,7 +17,7 @@ namespace SparseDictionary.Data;
 /// <para>Sample i is generated from a random stream derived from (seed, i) alone, so the stream is identical however
 /// it is split into batches, and batches are generated in parallel.</para>
 /// </remarks>
-public sealed class SyntheticFeatureSource : IActivationSource
+public sealed class SyntheticFeatureSource : ISeekableActivationSource
 {
     private readonly float[] _features;
     private readonly double[] _logWeightInverse;

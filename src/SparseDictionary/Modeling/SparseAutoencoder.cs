@@ -72,6 +72,37 @@ public sealed class SparseAutoencoder
         _decoderBias = AlignedMemory.CopyOf(other._decoderBias.Span);
     }
 
+    /// <summary>
+    /// An SAE with the given weights (copied into the SAE's own aligned buffers), for the file loaders. The weights are
+    /// taken as they are: decoder rows are not renormalised.
+    /// </summary>
+    /// <param name="activation">The nonlinearity.</param>
+    /// <param name="inputDimension">d.</param>
+    /// <param name="latentCount">h.</param>
+    /// <param name="encoderWeights">W_enc as h x d rows.</param>
+    /// <param name="encoderBias">b_enc, length h.</param>
+    /// <param name="decoderWeights">W_dec as h x d rows.</param>
+    /// <param name="decoderBias">b_dec, length d.</param>
+    /// <exception cref="ArgumentException">A buffer's length does not match the sizes.</exception>
+    internal static SparseAutoencoder FromWeights(
+        IActivation activation, int inputDimension, int latentCount,
+        ReadOnlySpan<float> encoderWeights, ReadOnlySpan<float> encoderBias, ReadOnlySpan<float> decoderWeights, ReadOnlySpan<float> decoderBias)
+    {
+        var sae = new SparseAutoencoder(inputDimension, latentCount, activation, seed: 0);
+        var weights = (long)inputDimension * latentCount;
+        if (encoderWeights.Length != weights || decoderWeights.Length != weights || encoderBias.Length != latentCount || decoderBias.Length != inputDimension)
+        {
+            throw new ArgumentException(
+                $"Weights of {encoderWeights.Length}, {encoderBias.Length}, {decoderWeights.Length} and {decoderBias.Length} values do not fit an SAE of {latentCount} latents x {inputDimension} inputs (expected {weights}, {latentCount}, {weights}, {inputDimension}).");
+        }
+
+        encoderWeights.CopyTo(sae._encoderWeights.Span);
+        encoderBias.CopyTo(sae._encoderBias.Span);
+        decoderWeights.CopyTo(sae._decoderWeights.Span);
+        decoderBias.CopyTo(sae._decoderBias.Span);
+        return sae;
+    }
+
     /// <summary>Width d of the inputs and reconstructions.</summary>
     public int InputDimension { get; }
 
