@@ -10,11 +10,14 @@ using SparseDictionary.Regularization;
 using SparseDictionary.Tensors;
 using SparseDictionary.Training;
 
-/// <summary>The four training methods compared.</summary>
+/// <summary>The training methods compared.</summary>
 internal enum Method
 {
     /// <summary>Two SAEs trained on the same batches without any interaction (the same as training each alone).</summary>
     Baseline,
+
+    /// <summary>Conditional reinitialisation alone (seed 001, section 3.3): an SAE whose latents fire unevenly early in training is reinitialised.</summary>
+    Reinitialization,
 
     /// <summary>Mutual Feature Regularization: the penalty pulling the two decoders together, plus reinitialisation (seed 001).</summary>
     Mfr,
@@ -92,6 +95,7 @@ internal static class Experiment
     public static string Name(this Method method) => method switch
     {
         Method.Baseline => "baseline",
+        Method.Reinitialization => "reinit",
         Method.Mfr => "mfr",
         Method.Denoising => "denoising",
         _ => "mfr+denoising",
@@ -102,6 +106,9 @@ internal static class Experiment
 
     public static bool UsesMfr(this Method method) => method is Method.Mfr or Method.MfrDenoising;
 
+    /// <summary>MFR is the penalty and the reinitialisation together (seed 001, section 3.3); reinit is the second alone.</summary>
+    public static bool UsesReinitialization(this Method method) => method is Method.Reinitialization || method.UsesMfr();
+
     public static bool UsesDenoising(this Method method) => method is Method.Denoising or Method.MfrDenoising;
 
     /// <summary>
@@ -110,7 +117,10 @@ internal static class Experiment
     /// so methods are compared pairwise on the same data and initialisation.
     /// </summary>
     /// <param name="heldOut">The held-out rows of this seed (samples that follow the training budget, never trained on).</param>
-    public static RunMeasures Run(Method method, int seed, SyntheticFeatureSource source, RunSettings settings, Matrix heldOut, CancellationToken cancellationToken)
+    /// <param name="saveDirectory">When given, the two trained SAEs are saved there (sae-1, sae-2, the library's layout) with the run's reinitialisations.</param>
+    /// <param name="progress">Receives the trainer's progress reports.</param>
+    public static RunMeasures Run(
+        Method method, int seed, SyntheticFeatureSource source, RunSettings settings, Matrix heldOut, string? saveDirectory, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
         var stopwatch = Stopwatch.StartNew();
         var saes = Enumerable.Range(1, SaeCount)
@@ -144,12 +154,24 @@ internal static class Experiment
             WarmupSteps = settings.LearningRateWarmupSteps,
             DenoisingWeight = settings.Beta,
             Seed = seed,
-            Reinitialization = method.UsesMfr()
+            ProgressIntervalSteps = 50,
+            Reinitialization = method.UsesReinitialization()
                 ? new ReinitializationOptions { Steps = settings.ReinitializationSteps, Measure = InactivityMeasure.Linear, Threshold = settings.ReinitializationThreshold }
                 : null,
         };
         var noiser = method.UsesDenoising() ? new DropoutNoiser(settings.DropoutRate, invertedScaling: true, seed: seed) : null;
-        var result = new SaeTrainer(options, regularizers, noiser).Train(saes, source, progress: null, cancellationToken);
+        var result = new SaeTrainer(options, regularizers, noiser).Train(saes, source, progress, cancellationToken);
+        if (saveDirectory is not null && !result.Cancelled)
+        {
+            for (var i = 0; i < saes.Length; i++)
+            {
+                saes[i].Save(Path.Combine(saveDirectory, $"sae-{i + 1}"));
+            }
+
+            File.WriteAllLines(
+                Path.Combine(saveDirectory, "reinitializations.csv"),
+                ["step,sae,deviation,seed", .. result.Reinitializations.Select(e => FormattableString.Invariant($"{e.Step},{e.SaeIndex + 1},{e.Deviation},{e.Seed}"))]);
+        }
 
         var truth = source.GroundTruthFeatures.SliceRows(0, source.UsedFeatureCount);
         var perSae = saes.Select(sae => MeasureOne(sae, truth, heldOut, settings)).ToArray();

@@ -41,12 +41,13 @@ var beta = new Option<float>("--beta") { Description = "Weight beta of the denoi
 var auxK = new Option<bool>("--auxk") { Description = "Add the AuxK dead-latent term to every method (not part of the paper's setup)." };
 var heldOutRows = new Option<int>("--heldout") { Description = "Held-out samples for FVU (the samples after the training budget, same ground truth).", DefaultValueFactory = _ => 20_000 };
 var uniqueTau = new Option<double>("--unique-tau") { Description = "Cosine above which two latents of one SAE count as duplicates.", DefaultValueFactory = _ => 0.9 };
+var save = new Option<string?>("--save") { Description = "Folder to save each run's two SAEs in (<folder>/seed<N>-<method>/sae-1, sae-2, the library's layout), with its reinitialisations and measures." };
 var coverageTau = new Option<double>("--coverage-tau") { Description = "Cosine above which a ground-truth feature counts as covered.", DefaultValueFactory = _ => 0.7 };
 
 var command = new RootCommand("Compare baseline, MFR, denoising and MFR + denoising SAE training on the MFR paper's synthetic data.")
 {
     dimension, features, groups, active, decay, latents, k, tokens, full, batch, learningRate, learningRateWarmup, seeds, methods,
-    alpha, alphaUnscaled, mfrWarmup, reinitSteps, reinitThreshold, matcher, dropout, beta, auxK, heldOutRows, uniqueTau, coverageTau,
+    alpha, alphaUnscaled, mfrWarmup, reinitSteps, reinitThreshold, matcher, dropout, beta, auxK, heldOutRows, uniqueTau, coverageTau, save,
 };
 
 command.SetAction((parse, cancellationToken) =>
@@ -109,7 +110,9 @@ command.SetAction((parse, cancellationToken) =>
         heldOutSource.Read(heldOut);
         foreach (var method in chosen)
         {
-            var run = Experiment.Run(method, seed, SourceFor(seed), settings, heldOut, cancellationToken);
+            var label = $"seed {seed} {method.Name()}";
+            var runDirectory = parse.GetValue(save) is { } saveRoot ? Path.Combine(saveRoot, $"seed{seed}-{method.Name()}") : null;
+            var run = Experiment.Run(method, seed, SourceFor(seed), settings, heldOut, runDirectory, new RunProgress(label), cancellationToken);
             if (run.Cancelled)
             {
                 AnsiConsole.MarkupLine("[yellow]Cancelled.[/]");
@@ -117,6 +120,11 @@ command.SetAction((parse, cancellationToken) =>
             }
 
             results[method].Add(run);
+            if (runDirectory is not null)
+            {
+                File.WriteAllText(Path.Combine(runDirectory, "measures.json"), System.Text.Json.JsonSerializer.Serialize(run, new System.Text.Json.JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
+            }
+
             var similarity = double.IsNaN(run.MfrSimilarity) ? "   -  " : $"{run.MfrSimilarity:F4}";
             Console.WriteLine($"seed {seed}  {method.Name(),-14} {run.Seconds,6:F1} s  FVU last batch {run.LastBatchFvu:F4}, held-out {run.HeldOutFvu:F4}  MFR matcher similarity {similarity}  cross-SAE MMCS {run.CrossSaeMmcs:F4}  MMCS truth {run.Mmcs:F4}  reinit {run.Reinitializations}");
         }

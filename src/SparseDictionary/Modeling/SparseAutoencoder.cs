@@ -297,6 +297,43 @@ public sealed class SparseAutoencoder
         result.Span.CopyTo(output);
     }
 
+    /// <summary>
+    /// Saves the SAE into <paramref name="directory"/> in the library's own layout: <c>sparse_dictionary.json</c>
+    /// (format version, library version, d, latent count, the activation's kind and parameters) and
+    /// <c>weights.safetensors</c> (F32 <c>encoder.weight</c> [h, d], <c>encoder.bias</c> [h], <c>decoder.weight</c>
+    /// [h, d], <c>decoder.bias</c> [d]). <see cref="Load"/> gives back the same weights bit for bit.
+    /// </summary>
+    /// <param name="directory">The folder; created when missing. Existing files of the layout are replaced, each atomically.</param>
+    /// <exception cref="ArgumentException">The activation's type is not registered with <see cref="IO.ActivationRegistry"/>.</exception>
+    /// <exception cref="IOException">A file cannot be written; the message names it.</exception>
+    public void Save(string directory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        IO.NativeSaeLayout.Save(this, directory);
+    }
+
+    /// <summary>Loads an SAE saved by <see cref="Save(string)"/>.</summary>
+    /// <param name="directory">A folder holding <c>sparse_dictionary.json</c> and <c>weights.safetensors</c>.</param>
+    /// <returns>The SAE.</returns>
+    /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
+    /// <exception cref="FileNotFoundException">A file of the layout is missing; the message names it.</exception>
+    /// <exception cref="InvalidDataException">A file is malformed, a tensor has the wrong shape or type, or the activation kind is not registered; the message names the file.</exception>
+    public static SparseAutoencoder Load(string directory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        if (!Directory.Exists(directory))
+        {
+            throw new DirectoryNotFoundException($"The SAE folder {directory} does not exist.");
+        }
+
+        if (!IO.NativeSaeLayout.IsLayout(directory))
+        {
+            throw new InvalidDataException($"{directory} holds no {IO.NativeSaeLayout.ConfigFile}; it is not an SAE saved by this library.");
+        }
+
+        return IO.NativeSaeLayout.Load(directory);
+    }
+
     /// <summary>A deep copy: the same activation object, copies of all weights.</summary>
     /// <returns>The copy.</returns>
     public SparseAutoencoder Clone() => new(this);
