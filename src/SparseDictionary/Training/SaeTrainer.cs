@@ -122,20 +122,55 @@ public sealed class SaeTrainer
         ArgumentNullException.ThrowIfNull(source);
         ValidateModels(saes, source);
 
+        var run = new TrainingRun(saes, _options, _regularizers, _deadSelection, _noiser, _options.BatchSize);
+        source.Reset();
+        return RunSteps(run, saes, source, progress, cancellationToken);
+    }
+
+    /// <summary>
+    /// Continues the run a checkpoint was taken from, with this trainer's regularizers and noiser, to the end of its
+    /// budget. The final weights are bit-identical to those of the uninterrupted run.
+    /// </summary>
+    /// <param name="checkpoint">A checkpoint of a run with the same options (except <see cref="SaeTrainerOptions.Checkpoints"/> and <see cref="SaeTrainerOptions.ProgressIntervalSteps"/>), the same regularizers in the same order, and the same noiser.</param>
+    /// <param name="source">The same data, built the same way as for the interrupted run (same files, seed and shuffle); it is reset and moved to the checkpoint's position (<see cref="ISeekableActivationSource.Seek"/>, or by reading and discarding rows).</param>
+    /// <param name="progress">Receives progress reports as in <see cref="Train(IReadOnlyList{SparseAutoencoder}, IActivationSource, IProgress{TrainingProgress}?, CancellationToken)"/>.</param>
+    /// <param name="cancellationToken">Stops the run cleanly between two steps.</param>
+    /// <returns>What the resumed part of the run did; <see cref="TrainingResult.Steps"/> counts all steps of the run.</returns>
+    /// <exception cref="ArgumentException">The options, regularizers, noiser or source do not match the checkpoint's run; the message names the difference.</exception>
+    /// <exception cref="InvalidDataException">The checkpoint's state files are damaged or do not fit the run.</exception>
+    public TrainingResult Resume(TrainingCheckpoint checkpoint, IActivationSource source, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        ArgumentNullException.ThrowIfNull(source);
+        var saes = checkpoint.Saes;
+        ValidateModels(saes, source);
+        CheckpointResume.CheckCompatible(checkpoint, _options, _regularizers, _noiser);
+        var run = new TrainingRun(saes, _options, _regularizers, _deadSelection, _noiser, _options.BatchSize);
+        CheckpointResume.Restore(checkpoint, run, _regularizers, _noiser);
+        CheckpointResume.PositionSource(source, checkpoint.Tokens, _options.BatchSize);
+        return RunSteps(run, saes, source, progress, cancellationToken);
+    }
+
+    private TrainingResult RunSteps(TrainingRun run, IReadOnlyList<SparseAutoencoder> saes, IActivationSource source, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    {
         var options = _options;
         var batchSize = options.BatchSize;
-        var run = new TrainingRun(saes, options, _regularizers, _deadSelection, _noiser, batchSize);
         var batch = Matrix.CreateAligned(batchSize, source.Dimension);
-        source.Reset();
         var stopwatch = Stopwatch.StartNew();
         var cancelled = false;
         var exhausted = false;
+        var checkpointedStep = run.StepsDone;
         TrainingProgress? last = null;
         while (run.StepsDone < run.TotalSteps)
         {
             if (cancellationToken.IsCancellationRequested)
             {
                 cancelled = true;
+                if (options.Checkpoints is { OnCancellation: true } && run.StepsDone > checkpointedStep)
+                {
+                    CheckpointStore.Write(run, options, _regularizers, _noiser);
+                }
+
                 break;
             }
 
@@ -160,6 +195,12 @@ public sealed class SaeTrainer
             {
                 last = run.Report(stopwatch.Elapsed, learningRate, loss, regularizerLosses);
                 progress?.Report(last);
+            }
+
+            if (options.Checkpoints is { } checkpoints && run.StepsDone % checkpoints.IntervalSteps == 0)
+            {
+                CheckpointStore.Write(run, options, _regularizers, _noiser);
+                checkpointedStep = run.StepsDone;
             }
         }
 

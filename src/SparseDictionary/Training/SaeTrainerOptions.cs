@@ -53,6 +53,9 @@ public sealed class SaeTrainerOptions
     /// <summary>Conditional reinitialisation of SAEs whose latents fire unevenly early in training (seed 001); null (default) for none.</summary>
     public ReinitializationOptions? Reinitialization { get; set; }
 
+    /// <summary>Where and how often checkpoints are written; null (default) for none.</summary>
+    public CheckpointOptions? Checkpoints { get; set; }
+
     /// <summary>Seed of the trainer's own random draws (the weights of reinitialised SAEs). Default 0.</summary>
     public int Seed { get; set; }
 
@@ -65,6 +68,7 @@ public sealed class SaeTrainerOptions
     {
         var copy = (SaeTrainerOptions)MemberwiseClone();
         copy.Reinitialization = Reinitialization?.Clone();
+        copy.Checkpoints = Checkpoints?.Clone();
         return copy;
     }
 }

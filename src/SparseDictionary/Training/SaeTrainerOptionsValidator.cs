@@ -39,6 +39,13 @@ public sealed class SaeTrainerOptionsValidator : IValidateOptions<SaeTrainerOpti
             Require(double.IsFinite(reinitialization.Threshold) && reinitialization.Threshold >= 0, "Reinitialization.Threshold", reinitialization.Threshold, "finite and >= 0");
         }
 
+        if (options.Checkpoints is { } checkpoints)
+        {
+            Require(!string.IsNullOrWhiteSpace(checkpoints.Directory), "Checkpoints.Directory", $"'{checkpoints.Directory}'", "a folder path");
+            Require(checkpoints.IntervalSteps >= 1, "Checkpoints.IntervalSteps", checkpoints.IntervalSteps, "at least 1");
+            Require(checkpoints.Keep >= 1, "Checkpoints.Keep", checkpoints.Keep, "at least 1");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

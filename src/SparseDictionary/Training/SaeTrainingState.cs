@@ -225,6 +225,65 @@ internal sealed class SaeTrainingState
         ReinitializationCount++;
     }
 
+    /// <summary>AdamW's step count (bias corrections), reset by a reinitialisation.</summary>
+    public long OptimizerSteps => _optimizerSteps;
+
+    /// <summary>The names of the four parameters, in the order of the moment arrays.</summary>
+    private static readonly string[] ParameterNames = ["encoder.weight", "encoder.bias", "decoder.weight", "decoder.bias"];
+
+    /// <summary>Adds this SAE's optimizer moments and firing history to a checkpoint, under <paramref name="prefix"/>.</summary>
+    public void WriteState(IO.SafeTensorsWriter writer, string prefix)
+    {
+        long d = Model.InputDimension;
+        long h = Model.LatentCount;
+        long[][] shapes = [[h, d], [h], [h, d], [d]];
+        for (var p = 0; p < ParameterNames.Length; p++)
+        {
+            writer.Add($"{prefix}adamw.m.{ParameterNames[p]}", _firstMoments[p].Span, shapes[p]);
+            writer.Add($"{prefix}adamw.v.{ParameterNames[p]}", _secondMoments[p].Span, shapes[p]);
+        }
+
+        writer.Add($"{prefix}tokens_since_fired", TokensSinceFired, [h]);
+    }
+
+    /// <summary>Restores what <see cref="WriteState"/> wrote, the optimizer step count and the reinitialisation count.</summary>
+    /// <exception cref="InvalidDataException">A tensor is missing or has the wrong type or shape.</exception>
+    public void ReadState(IO.SafeTensorsFile file, string prefix, long optimizerSteps, int reinitializationCount)
+    {
+        for (var p = 0; p < ParameterNames.Length; p++)
+        {
+            ReadExact(file, $"{prefix}adamw.m.{ParameterNames[p]}", _firstMoments[p].Span);
+            ReadExact(file, $"{prefix}adamw.v.{ParameterNames[p]}", _secondMoments[p].Span);
+        }
+
+        var name = $"{prefix}tokens_since_fired";
+        var history = file.Contains(name) ? file.ReadInt64(name) : throw new InvalidDataException($"{file.Path} has no tensor '{name}'.");
+        if (history.Length != TokensSinceFired.Length)
+        {
+            throw new InvalidDataException($"Tensor '{name}' of {file.Path} has {history.Length} entries; the SAE has {TokensSinceFired.Length} latents.");
+        }
+
+        history.CopyTo(TokensSinceFired, 0);
+        _optimizerSteps = optimizerSteps;
+        ReinitializationCount = reinitializationCount;
+    }
+
+    private static void ReadExact(IO.SafeTensorsFile file, string name, Span<float> destination)
+    {
+        if (!file.Contains(name))
+        {
+            throw new InvalidDataException($"{file.Path} has no tensor '{name}'.");
+        }
+
+        var info = file.GetInfo(name);
+        if (info.DataType != IO.SafeTensorsDataType.F32 || info.ElementCount != destination.Length)
+        {
+            throw new InvalidDataException($"Tensor '{name}' of {file.Path} is {info.DataType} {info.ShapeText}; expected F32 with {destination.Length} elements.");
+        }
+
+        file.ReadSingle(name, destination);
+    }
+
     /// <summary>Share of latents that have not fired for <paramref name="windowTokens"/> tokens (0 until that many tokens were seen).</summary>
     public double DeadFraction(long windowTokens, long tokensSeen)
     {

@@ -56,6 +56,23 @@ internal sealed class TrainingRun
 
     internal SaeTrainingState[] States => _states;
 
+    /// <summary>Tokens already trained on when this run object started (non-zero for a resumed run).</summary>
+    public long TokensAtStart { get; private set; }
+
+    /// <summary>
+    /// Puts a fresh run at a checkpoint's position: its step and token counts and reinitialisations (the SAEs' own
+    /// optimizer and firing state is restored through <see cref="SaeTrainingState.ReadState"/>).
+    /// </summary>
+    public void RestorePosition(long stepsDone, long tokens, IEnumerable<ReinitializationEvent> reinitializations)
+    {
+        StepsDone = stepsDone;
+        Tokens = tokens;
+        TokensAtStart = tokens;
+        _reinitializations.Clear();
+        _reinitializations.AddRange(reinitializations);
+        _reported = _reinitializations.Count;
+    }
+
     /// <summary>
     /// One step on a validated batch: noise, forward, loss, backward, regularizers, update, then the reinitialisation
     /// check. Returns the step's figures. With no regularizer and no noiser, the backward pass and the update of each
@@ -158,7 +175,7 @@ internal sealed class TrainingRun
         var events = _reinitializations.Skip(_reported).ToArray();
         _reported = _reinitializations.Count;
         var seconds = elapsed.TotalSeconds;
-        return new TrainingProgress(StepsDone, TotalSteps, Tokens, seconds > 0 ? Tokens / seconds : 0, learningRate, loss, regularizerLosses, statistics, events);
+        return new TrainingProgress(StepsDone, TotalSteps, Tokens, seconds > 0 ? (Tokens - TokensAtStart) / seconds : 0, learningRate, loss, regularizerLosses, statistics, events);
     }
 
     /// <summary>

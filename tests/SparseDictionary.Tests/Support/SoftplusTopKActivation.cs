@@ -8,6 +8,8 @@ namespace SparseDictionary.Tests.Support;
 /// </summary>
 internal sealed class SoftplusTopKActivation(int k) : IActivation
 {
+    public int K => k;
+
     public string Name => $"SoftplusTopK(k={k})";
 
     public int GetCapacity(int latentCount)
