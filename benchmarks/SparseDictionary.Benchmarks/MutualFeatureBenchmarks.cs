@@ -23,6 +23,7 @@ public class MutualFeatureBenchmarks
     private const int Batch = 1024;
 
     private Matrix _batch = null!;
+    private double _batchMaxMagnitude;
     private TrainingRun _withoutPenalty = null!;
     private TrainingRun _refreshedEvery10 = null!;
     private TrainingRun _exact = null!;
@@ -33,6 +34,7 @@ public class MutualFeatureBenchmarks
         var source = new SyntheticFeatureSource(new SyntheticFeatureOptions { InputDimension = D, FeatureCount = 2 * D, GroupCount = 12, ActiveFeatures = 32, Seed = 1 });
         _batch = new Matrix(Batch, D);
         source.Read(_batch);
+        _batchMaxMagnitude = System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(_batch.Span);
         _withoutPenalty = Start(null);
         _refreshedEvery10 = Start(new MutualFeatureOptions { WarmupSteps = 0, RefreshInterval = 10 });
         _exact = Start(new MutualFeatureOptions { WarmupSteps = 0, RefreshInterval = 1 });
@@ -55,7 +57,7 @@ public class MutualFeatureBenchmarks
         var loss = 0.0;
         for (var i = 0; i < Steps; i++)
         {
-            loss += run.Step(_batch).Loss;
+            loss += run.Step(_batch, _batchMaxMagnitude).Loss;
         }
 
         return loss;

@@ -70,13 +70,29 @@ internal sealed class ReconstructionPass
         FractionOfVarianceUnexplained = targetVariance > 0 ? totalError / targetVariance : double.NaN;
     }
 
+    /// <summary>Σ |z| over the active codes and Σ |δ| over their pre-activation gradients (after the activation's backward).</summary>
+    public (double Codes, double CodeGradients) CodeMagnitudes()
+    {
+        var capacity = Codes.Capacity;
+        double codes = 0, gradients = 0;
+        for (var r = 0; r < Codes.Rows; r++)
+        {
+            var count = Codes.Count(r);
+            codes += TensorPrimitives.SumOfMagnitudes(Codes.Values(r));
+            gradients += TensorPrimitives.SumOfMagnitudes(_codeGradients.AsSpan(r * capacity, count));
+        }
+
+        return (codes, gradients);
+    }
+
     /// <summary>
     /// Adds the gradient of the last <see cref="Forward"/>'s weighted loss to <paramref name="gradients"/>, and each
     /// latent's firing count to <paramref name="firingCounts"/> unless it is empty. With
     /// <paramref name="overwriteWeightGradients"/>, the weight gradients are written instead of added to (their old
     /// contents, even NaN, are ignored); the bias gradients are always added to.
     /// </summary>
-    public void Backward(SparseAutoencoder model, SaeGradients gradients, Span<long> firingCounts, bool overwriteWeightGradients = false, SparseKernels.LatentGradientRows? latentCompleted = null)
+    /// <remarks><paramref name="beforeAccumulation"/> is called after the activation's backward and before any weight gradient is formed (the step guard checks its bounds there).</remarks>
+    public void Backward(SparseAutoencoder model, SaeGradients gradients, Span<long> firingCounts, bool overwriteWeightGradients = false, SparseKernels.LatentGradientRows? latentCompleted = null, Action? beforeAccumulation = null)
     {
         var rows = Codes.Rows;
         var biasGradient = gradients.DecoderBiasBuffer.Span;
@@ -96,6 +112,7 @@ internal sealed class ReconstructionPass
             }
         });
 
+        beforeAccumulation?.Invoke();
         SparseKernels.AccumulateWeightGradients(
             Codes, _codeGradients, OutputGradient, Centered, model.EncoderWeightsBuffer,
             gradients.DecoderWeightsBuffer, gradients.EncoderWeightsBuffer, gradients.EncoderBiasBuffer, gradients.DecoderBiasBuffer, firingCounts,

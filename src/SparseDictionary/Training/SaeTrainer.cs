@@ -180,7 +180,7 @@ public sealed class SaeTrainer
                 break;
             }
 
-            ValidateBatch(batch, run.StepsDone);
+            var batchMaxMagnitude = ValidateBatch(batch, run.StepsDone);
             if (run.StepsDone == 0 && options.DecoderBiasInitialization != DecoderBiasInitialization.None)
             {
                 foreach (var sae in saes)
@@ -189,7 +189,7 @@ public sealed class SaeTrainer
                 }
             }
 
-            var (loss, learningRate, regularizerLosses) = run.Step(batch);
+            var (loss, learningRate, regularizerLosses) = run.Step(batch, batchMaxMagnitude);
             var isLast = run.StepsDone == run.TotalSteps;
             if (isLast || (progress is not null && (run.StepsDone % options.ProgressIntervalSteps == 0 || run.HasUnreportedReinitializations)))
             {
@@ -255,14 +255,18 @@ public sealed class SaeTrainer
         }
     }
 
-    private static void ValidateBatch(Matrix batch, long step)
+    /// <summary>Throws unless every entry of the batch is finite; returns max |x| (one vectorised pass, NaN-propagating).</summary>
+    private static double ValidateBatch(Matrix batch, long step)
     {
-        var position = FiniteCheck.FirstNonFinite(batch.Span);
+        var largest = batch.Span.Length == 0 ? 0 : Math.Abs(System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(batch.Span));
+        var position = float.IsFinite(largest) ? -1 : FiniteCheck.FirstNonFinite(batch.Span);
         if (position >= 0)
         {
             var d = batch.Columns;
             throw new InvalidDataException(
                 $"The batch of step {step} holds {batch.Span[position]} at row {position / d}, column {position % d}; training inputs must be finite. The SAEs keep the weights of the previous step.");
         }
+
+        return largest;
     }
 }

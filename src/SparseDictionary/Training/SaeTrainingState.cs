@@ -15,9 +15,10 @@ internal sealed class SaeTrainingState
     private readonly Memory<float>[] _secondMoments;
     private long _optimizerSteps;
 
-    public SaeTrainingState(SparseAutoencoder model, int batchSize, DeadLatentSelection? deadSelection, bool denoising)
+    public SaeTrainingState(SparseAutoencoder model, int index, int batchSize, DeadLatentSelection? deadSelection, bool denoising)
     {
         Model = model;
+        Index = index;
         var d = model.InputDimension;
         var h = model.LatentCount;
         Clean = new ReconstructionPass(model, batchSize);
@@ -37,6 +38,15 @@ internal sealed class SaeTrainingState
     }
 
     public SparseAutoencoder Model { get; }
+
+    /// <summary>The SAE's index in the run, for messages.</summary>
+    public int Index { get; }
+
+    /// <summary>Proves, before each update, that the weights stay finite (<see cref="StepGuard"/>).</summary>
+    public StepGuard Guard { get; } = new();
+
+    /// <summary>Validates the SAE's weights and sets the guard's bounds; call before the first step of a run (and after a restore).</summary>
+    public void StartGuard() => Guard.Start(Model, Index, _firstMoments);
 
     /// <summary>The pass on the clean batch: its codes drive the firing statistics, AuxK and the progress figures.</summary>
     public ReconstructionPass Clean { get; }
@@ -138,7 +148,8 @@ internal sealed class SaeTrainingState
     /// the AdamW kernel's vector body and scalar tail at the same elements as the whole array does. For other d it runs
     /// those two.
     /// </summary>
-    public void BackwardAndUpdate(float learningRate, SaeTrainerOptions options, int batchRows)
+    /// <remarks><paramref name="batchMaxMagnitude"/> is max |x| over the batch (it bounds the encoder gradient); <paramref name="step"/> names the step in messages.</remarks>
+    public void BackwardAndUpdate(float learningRate, SaeTrainerOptions options, int batchRows, double batchMaxMagnitude, long step)
     {
         Gradients.ClearBiases();
         Array.Clear(StepFiringCounts);
@@ -146,43 +157,66 @@ internal sealed class SaeTrainingState
         if (d % 8 != 0)
         {
             Clean.Backward(Model, Gradients, StepFiringCounts, overwriteWeightGradients: true);
-            Update(learningRate, options, batchRows);
+            Update(learningRate, options, batchRows, step);
             return;
         }
 
         var path = KernelPaths.Current;
-        var weights = NextAdamWStep(learningRate, options);
+        var weights = PeekAdamWStep(learningRate, options);
+        double[]? bounds = null;
+        void CheckBounds()
+        {
+            // Bounds on the four gradients from O(B·k + d) figures (StepGuard's remarks), then on the updated weights.
+            var (codes, codeGradients) = Clean.CodeMagnitudes();
+            var output = 2.0 / batchRows * Math.Sqrt(batchRows * ReconstructionLoss);
+            Guard.CheckGradientBound(codeGradients * (batchMaxMagnitude + Guard.DecoderBiasBound), 0, step, Index);
+            Guard.CheckGradientBound(codeGradients, 1, step, Index);
+            Guard.CheckGradientBound(codes * output, 2, step, Index);
+            Guard.CheckGradientBound((batchRows * output) + (codeGradients * Guard.EncoderWeightBound), 3, step, Index);
+            bounds = Guard.PlanUpdate(weights, step, Index);
+            _optimizerSteps++;
+        }
+
         var encoder = Model.EncoderWeightsBuffer;
         var decoder = Model.DecoderWeightsBuffer;
         var (m0, v0, m2, v2) = (_firstMoments[0], _secondMoments[0], _firstMoments[2], _secondMoments[2]);
-        Clean.Backward(Model, Gradients, StepFiringCounts, overwriteWeightGradients: true, latentCompleted: (i, decoderGradient, encoderGradient) =>
-        {
-            var at = i * d;
-            AdamW.UpdateRange(encoder.Span.Slice(at, d), encoderGradient, m0.Span.Slice(at, d), v0.Span.Slice(at, d), weights, path);
-            AdamW.UpdateUnitNormRow(decoder.Span.Slice(at, d), decoderGradient, m2.Span.Slice(at, d), v2.Span.Slice(at, d), weights, path);
-        });
+        Clean.Backward(
+            Model,
+            Gradients,
+            StepFiringCounts,
+            overwriteWeightGradients: true,
+            latentCompleted: (i, decoderGradient, encoderGradient) =>
+            {
+                var at = i * d;
+                AdamW.UpdateRange(encoder.Span.Slice(at, d), encoderGradient, m0.Span.Slice(at, d), v0.Span.Slice(at, d), weights, path);
+                AdamW.UpdateUnitNormRow(decoder.Span.Slice(at, d), decoderGradient, m2.Span.Slice(at, d), v2.Span.Slice(at, d), weights, path);
+            },
+            beforeAccumulation: CheckBounds);
         UpdateBiases(weights with { WeightDecay = 0 }, path, batchRows);
+        Guard.Commit(bounds!);
     }
 
     /// <summary>Projects the decoder gradient onto the rows' tangent space, applies AdamW, renormalises decoder rows, and updates firing statistics.</summary>
-    public void Update(float learningRate, SaeTrainerOptions options, int batchRows)
+    /// <exception cref="InvalidOperationException">A gradient is not finite or too large, or the update could overflow a weight; nothing was updated.</exception>
+    public void Update(float learningRate, SaeTrainerOptions options, int batchRows, long step)
     {
         var d = Model.InputDimension;
         var h = Model.LatentCount;
         var path = KernelPaths.Current;
-        var weights = NextAdamWStep(learningRate, options);
+        Guard.CheckGradients(Gradients, d, step, Index);
+        var weights = PeekAdamWStep(learningRate, options);
+        var bounds = Guard.PlanUpdate(weights, step, Index);
+        _optimizerSteps++;
         AdamW.Update(Model.EncoderWeightsBuffer, Gradients.EncoderWeightsBuffer, _firstMoments[0], _secondMoments[0], weights, path);
         // Tangent projection of the decoder gradient, AdamW and row renormalisation in one pass (bit-identical to the three).
         AdamW.UpdateUnitNormRows(Model.DecoderWeightsBuffer, Gradients.DecoderWeightsBuffer, _firstMoments[2], _secondMoments[2], h, d, weights, path);
         UpdateBiases(weights with { WeightDecay = 0 }, path, batchRows);
+        Guard.Commit(bounds);
     }
 
-    /// <summary>Counts one more optimizer step and returns its AdamW hyper-parameters (bias corrections of that step).</summary>
-    private AdamWStep NextAdamWStep(float learningRate, SaeTrainerOptions options)
-    {
-        _optimizerSteps++;
-        return AdamWStep.ForStep(_optimizerSteps, learningRate, options.Beta1, options.Beta2, options.Epsilon, options.WeightDecay);
-    }
+    /// <summary>The AdamW hyper-parameters of the next optimizer step (bias corrections of that step); the count moves once the step is known to be safe.</summary>
+    private AdamWStep PeekAdamWStep(float learningRate, SaeTrainerOptions options) =>
+        AdamWStep.ForStep(_optimizerSteps + 1, learningRate, options.Beta1, options.Beta2, options.Epsilon, options.WeightDecay);
 
     /// <summary>AdamW on the two biases (no weight decay), then the firing history.</summary>
     private void UpdateBiases(AdamWStep biases, KernelPath path, int batchRows)
@@ -223,6 +257,7 @@ internal sealed class SaeTrainingState
         _optimizerSteps = 0;
         Array.Clear(TokensSinceFired);
         ReinitializationCount++;
+        StartGuard();
     }
 
     /// <summary>AdamW's step count (bias corrections), reset by a reinitialisation.</summary>

@@ -31,8 +31,13 @@ internal sealed class TrainingRun
             _noisedBatch = Matrix.CreateAligned(batchRows, saes[0].InputDimension);
         }
 
-        _states = saes.Select(sae => new SaeTrainingState(sae, batchRows, deadSelection, denoising: noiser is not null)).ToArray();
+        _states = saes.Select((sae, i) => new SaeTrainingState(sae, i, batchRows, deadSelection, denoising: noiser is not null)).ToArray();
         TotalSteps = options.Steps;
+        foreach (var state in _states)
+        {
+            state.StartGuard();
+        }
+
         foreach (var regularizer in regularizers)
         {
             regularizer.Reset();
@@ -71,6 +76,10 @@ internal sealed class TrainingRun
         _reinitializations.Clear();
         _reinitializations.AddRange(reinitializations);
         _reported = _reinitializations.Count;
+        foreach (var state in _states)
+        {
+            state.StartGuard();
+        }
     }
 
     /// <summary>
@@ -79,7 +88,9 @@ internal sealed class TrainingRun
     /// SAE run as one pass (<see cref="SaeTrainingState.BackwardAndUpdate"/>), after the loss is known to be finite.
     /// </summary>
     /// <exception cref="InvalidOperationException">The loss is not finite, or the noiser produced a non-finite value; nothing was updated.</exception>
-    public (double Loss, float LearningRate, Dictionary<string, double> RegularizerLosses) Step(Matrix batch)
+    /// <param name="batch">The batch, validated finite.</param>
+    /// <param name="batchMaxMagnitude">max |x| over the batch (from its validation), for the step guard.</param>
+    public (double Loss, float LearningRate, Dictionary<string, double> RegularizerLosses) Step(Matrix batch, double batchMaxMagnitude)
     {
         var learningRate = LearningRateSchedule.At(StepsDone, TotalSteps, _options);
         double loss;
@@ -92,13 +103,13 @@ internal sealed class TrainingRun
             loss = _states.Sum(state => state.ReconstructionLoss);
             regularizerLosses = [];
             ThrowIfDiverged(loss, regularizerLosses);
-            ForEachSae(i => _states[i].BackwardAndUpdate(learningRate, _options, batch.Rows));
+            ForEachSae(i => _states[i].BackwardAndUpdate(learningRate, _options, batch.Rows, batchMaxMagnitude, StepsDone));
         }
         else
         {
             (loss, regularizerLosses) = ForwardBackward(batch);
             ThrowIfDiverged(loss, regularizerLosses);
-            ForEachSae(i => _states[i].Update(learningRate, _options, batch.Rows));
+            ForEachSae(i => _states[i].Update(learningRate, _options, batch.Rows, StepsDone));
         }
 
         if (_options.Reinitialization is { } reinitialization && StepsDone < reinitialization.Steps)
