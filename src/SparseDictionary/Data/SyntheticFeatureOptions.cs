@@ -15,7 +15,11 @@ public sealed class SyntheticFeatureOptions
     /// <summary>Number E of feature groups; each holds S = floor(G / E) consecutive features, the remainder is unused. Default 12.</summary>
     public int GroupCount { get; set; } = 12;
 
-    /// <summary>Number K of distinct active features per sample, drawn inside one group (K &lt;= S). Default 36.</summary>
+    /// <summary>
+    /// Number K of distinct active features drawn inside a group (K &lt;= S): per sample inside its one group with
+    /// <see cref="SyntheticActiveSetMode.OneGroup"/> and <see cref="SyntheticActiveSetMode.SharedWithinChunk"/>, inside
+    /// every group with <see cref="SyntheticActiveSetMode.AllGroups"/> (E x K per sample). Default 36.
+    /// </summary>
     public int ActiveFeatures { get; set; } = 36;
 
     /// <summary>Decay lambda in (0, 1]: feature j of a group (j = 0..S-1) is drawn with weight lambda^j. Default 0.99.</summary>
@@ -26,4 +30,18 @@ public sealed class SyntheticFeatureOptions
 
     /// <summary>Samples in the stream, or null for an unbounded stream. Default null.</summary>
     public long? Length { get; set; }
+
+    /// <summary>
+    /// How the active features of a sample are chosen: one group per sample (section 3.1, the default), K features in
+    /// every group, or the authors' code's active sets shared within a chunk. Default
+    /// <see cref="SyntheticActiveSetMode.OneGroup"/>, whose stream does not depend on <see cref="ChunkSize"/>.
+    /// </summary>
+    public SyntheticActiveSetMode ActiveSetMode { get; set; } = SyntheticActiveSetMode.OneGroup;
+
+    /// <summary>
+    /// With <see cref="SyntheticActiveSetMode.SharedWithinChunk"/>: samples per chunk, at least 1; samples i with the
+    /// same i / ChunkSize form one chunk (the authors' <c>data_batch_size</c>). Ignored by the other modes. Default
+    /// 1,000,000 (the authors' default).
+    /// </summary>
+    public long ChunkSize { get; set; } = 1_000_000;
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics.Tensors;
 using SparseDictionary.Randomness;
 using SparseDictionary.Tensors;
@@ -10,18 +11,27 @@ namespace SparseDictionary.Data;
 /// </summary>
 /// <remarks>
 /// <para>F has G features f_j in R^d with entries N(0, 1) (<see cref="GroundTruthFeatures"/> holds them as rows).
-/// The features are split into E groups of S = floor(G / E) consecutive features. Each sample independently picks a
-/// group uniformly, then K distinct features of that group, drawn one after another without replacement with
-/// probability proportional to lambda^j (j = the feature's index inside its group), then coefficients a_j ~ U(0, 1):
-/// x = Σ_j a_j f_j. The active set is drawn per sample (never shared across a batch).</para>
-/// <para>Sample i is generated from a random stream derived from (seed, i) alone, so the stream is identical however
-/// it is split into batches, and batches are generated in parallel.</para>
+/// The features are split into E groups of S = floor(G / E) consecutive features. With the default
+/// <see cref="SyntheticActiveSetMode.OneGroup"/>, each sample independently picks a group uniformly, then K distinct
+/// features of that group, drawn one after another without replacement with probability proportional to lambda^j
+/// (j = the feature's index inside its group), then coefficients a_j ~ U(0, 1): x = Σ_j a_j f_j. The active set is
+/// drawn per sample (never shared across a batch). <see cref="SyntheticActiveSetMode.AllGroups"/> draws K features
+/// in every group (E x K active), and <see cref="SyntheticActiveSetMode.SharedWithinChunk"/> follows the authors'
+/// code, where all samples of a group in a chunk of <see cref="ChunkSize"/> samples share one active set (see
+/// <see cref="SyntheticActiveSetMode"/> for the paper's sentences behind each reading).</para>
+/// <para>Sample i is generated from a random stream derived from (seed, i) alone (and, for the shared active sets,
+/// from one derived from (seed, i / <see cref="ChunkSize"/>, group)), so the stream is identical however it is split
+/// into batches, batches are generated in parallel, and <see cref="Seek(long)"/> costs O(1).</para>
 /// </remarks>
 public sealed class SyntheticFeatureSource : ISeekableActivationSource
 {
+    /// <summary>Per-sample buffers up to this many active features live on the stack; larger ones are rented.</summary>
+    private const int StackLimit = 256;
+
     private readonly float[] _features;
     private readonly double[] _logWeightInverse;
     private readonly ulong _sampleSeed;
+    private readonly ulong _activeSetSeed;
     private long _position;
 
     /// <summary>Creates the generator and draws the feature matrix.</summary>
@@ -37,6 +47,8 @@ public sealed class SyntheticFeatureSource : ISeekableActivationSource
         Check(options.ActiveFeatures >= 1 && options.ActiveFeatures <= groupSize, nameof(options.ActiveFeatures), options.ActiveFeatures, $"in [1, group size S = floor({options.FeatureCount} / {options.GroupCount}) = {groupSize}]");
         Check(options.Decay > 0 && options.Decay <= 1, nameof(options.Decay), options.Decay, "in (0, 1]");
         Check(options.Length is null or >= 1, nameof(options.Length), options.Length ?? 0, "null or at least 1");
+        Check(Enum.IsDefined(options.ActiveSetMode), nameof(options.ActiveSetMode), options.ActiveSetMode, $"one of {string.Join(", ", Enum.GetNames<SyntheticActiveSetMode>())}");
+        Check(options.ChunkSize >= 1, nameof(options.ChunkSize), options.ChunkSize, "at least 1");
         Check((long)options.FeatureCount * options.InputDimension <= Array.MaxLength, nameof(options.FeatureCount), options.FeatureCount, "small enough that G x d fits one buffer");
 
         Dimension = options.InputDimension;
@@ -47,6 +59,9 @@ public sealed class SyntheticFeatureSource : ISeekableActivationSource
         Decay = options.Decay;
         Seed = options.Seed;
         Length = options.Length;
+        ActiveSetMode = options.ActiveSetMode;
+        ChunkSize = options.ChunkSize;
+        ActiveFeaturesPerSample = ActiveSetMode == SyntheticActiveSetMode.AllGroups ? GroupCount * ActiveFeatures : ActiveFeatures;
 
         var seed = (ulong)(uint)options.Seed;
         var featureRandom = new DeterministicRandom(DeterministicRandom.DeriveSeed(seed, 0xF0));
@@ -67,6 +82,7 @@ public sealed class SyntheticFeatureSource : ISeekableActivationSource
         }
 
         _sampleSeed = DeterministicRandom.DeriveSeed(seed, 0x5A);
+        _activeSetSeed = DeterministicRandom.DeriveSeed(seed, 0xC4);
     }
 
     /// <inheritdoc />
@@ -87,8 +103,17 @@ public sealed class SyntheticFeatureSource : ISeekableActivationSource
     /// <summary>Features that can appear in a sample, E x S (the last G - E x S features are never used).</summary>
     public int UsedFeatureCount => GroupCount * GroupSize;
 
-    /// <summary>Active features per sample, K.</summary>
+    /// <summary>Active features drawn inside a group, K (per sample, or per group and sample with <see cref="SyntheticActiveSetMode.AllGroups"/>).</summary>
     public int ActiveFeatures { get; }
+
+    /// <summary>Active features per sample: E x K with <see cref="SyntheticActiveSetMode.AllGroups"/>, else K.</summary>
+    public int ActiveFeaturesPerSample { get; }
+
+    /// <summary>How the active features of a sample are chosen.</summary>
+    public SyntheticActiveSetMode ActiveSetMode { get; }
+
+    /// <summary>Samples per chunk of shared active sets (used by <see cref="SyntheticActiveSetMode.SharedWithinChunk"/> only).</summary>
+    public long ChunkSize { get; }
 
     /// <summary>Decay lambda of the within-group feature probabilities.</summary>
     public double Decay { get; }
@@ -107,7 +132,7 @@ public sealed class SyntheticFeatureSource : ISeekableActivationSource
 
     /// <summary>Fills rows like <see cref="Read(Matrix)"/> and also returns each sample's ground-truth feature coefficients.</summary>
     /// <param name="destination">A matrix with <see cref="Dimension"/> columns.</param>
-    /// <param name="groundTruthCodes">When not null: codes over <see cref="FeatureCount"/> latents with capacity at least K and as many rows as <paramref name="destination"/>; row i receives the active features of sample i and their coefficients.</param>
+    /// <param name="groundTruthCodes">When not null: codes over <see cref="FeatureCount"/> latents with capacity at least <see cref="ActiveFeaturesPerSample"/> and as many rows as <paramref name="destination"/>; row i receives the active features of sample i (in the order they were drawn, group by group with <see cref="SyntheticActiveSetMode.AllGroups"/>) and their coefficients.</param>
     /// <returns>The number of rows written.</returns>
     public int Read(Matrix destination, SparseCodes? groundTruthCodes)
     {
@@ -117,9 +142,9 @@ public sealed class SyntheticFeatureSource : ISeekableActivationSource
             throw new ArgumentException($"The destination has {destination.Columns} columns but the source's rows have {Dimension}.", nameof(destination));
         }
 
-        if (groundTruthCodes is not null && (groundTruthCodes.LatentCount != FeatureCount || groundTruthCodes.Capacity < ActiveFeatures || groundTruthCodes.Rows != destination.Rows))
+        if (groundTruthCodes is not null && (groundTruthCodes.LatentCount != FeatureCount || groundTruthCodes.Capacity < ActiveFeaturesPerSample || groundTruthCodes.Rows != destination.Rows))
         {
-            throw new ArgumentException($"The ground-truth codes must have {destination.Rows} rows over {FeatureCount} latents with capacity >= {ActiveFeatures}; they have {groundTruthCodes.Rows} rows over {groundTruthCodes.LatentCount} latents with capacity {groundTruthCodes.Capacity}.", nameof(groundTruthCodes));
+            throw new ArgumentException($"The ground-truth codes must have {destination.Rows} rows over {FeatureCount} latents with capacity >= {ActiveFeaturesPerSample}; they have {groundTruthCodes.Rows} rows over {groundTruthCodes.LatentCount} latents with capacity {groundTruthCodes.Capacity}.", nameof(groundTruthCodes));
         }
 
         var rows = destination.Rows;
@@ -131,13 +156,29 @@ public sealed class SyntheticFeatureSource : ISeekableActivationSource
         var first = _position;
         Kernels.SparseKernels.ParallelRows(rows, (start, end) =>
         {
-            Span<int> chosen = stackalloc int[ActiveFeatures];
-            Span<float> coefficients = stackalloc float[ActiveFeatures];
-            Span<double> keys = stackalloc double[ActiveFeatures];
-            for (var r = start; r < end; r++)
+            var total = ActiveFeaturesPerSample;
+            int[]? rentedIndices = null;
+            float[]? rentedCoefficients = null;
+            double[]? rentedKeys = null;
+            try
             {
-                GenerateSample(first + r, destination.Row(r), chosen, coefficients, keys);
-                groundTruthCodes?.SetRow(r, chosen, coefficients);
+                // Fixed-size stack buffers for the usual sizes; rented arrays beyond (the sizes come from the options).
+                var chosen = (total <= StackLimit ? stackalloc int[StackLimit] : rentedIndices = ArrayPool<int>.Shared.Rent(total))[..total];
+                var coefficients = (total <= StackLimit ? stackalloc float[StackLimit] : rentedCoefficients = ArrayPool<float>.Shared.Rent(total))[..total];
+                var keys = (ActiveFeatures <= StackLimit ? stackalloc double[StackLimit] : rentedKeys = ArrayPool<double>.Shared.Rent(ActiveFeatures))[..ActiveFeatures];
+                var random = new DeterministicRandom(0);
+                var setRandom = ActiveSetMode == SyntheticActiveSetMode.SharedWithinChunk ? new DeterministicRandom(0) : null;
+                for (var r = start; r < end; r++)
+                {
+                    GenerateSample(first + r, destination.Row(r), chosen, coefficients, keys, random, setRandom);
+                    groundTruthCodes?.SetRow(r, chosen, coefficients);
+                }
+            }
+            finally
+            {
+                ReturnRented(rentedIndices);
+                ReturnRented(rentedCoefficients);
+                ReturnRented(rentedKeys);
             }
         });
 
@@ -165,11 +206,59 @@ public sealed class SyntheticFeatureSource : ISeekableActivationSource
         _position = position;
     }
 
-    private void GenerateSample(long index, Span<float> output, Span<int> chosen, Span<float> coefficients, Span<double> keys)
+    /// <summary>
+    /// Writes sample <paramref name="index"/> to <paramref name="output"/>, its active features (global indices) to
+    /// <paramref name="chosen"/> and their coefficients to <paramref name="coefficients"/> (both of length
+    /// <see cref="ActiveFeaturesPerSample"/>). <paramref name="random"/> and <paramref name="setRandom"/> are scratch
+    /// generators, reseeded here.
+    /// </summary>
+    private void GenerateSample(long index, Span<float> output, Span<int> chosen, Span<float> coefficients, Span<double> keys, DeterministicRandom random, DeterministicRandom? setRandom)
     {
-        var random = new DeterministicRandom(DeterministicRandom.DeriveSeed(_sampleSeed, (ulong)index));
-        var group = random.NextInt(GroupCount);
+        // The sample's stream: the group (one-group modes), the active set's keys (per-sample modes), then the coefficients.
+        random.Reseed(DeterministicRandom.DeriveSeed(_sampleSeed, (ulong)index));
+        switch (ActiveSetMode)
+        {
+            case SyntheticActiveSetMode.AllGroups:
+                for (var group = 0; group < GroupCount; group++)
+                {
+                    DrawActiveSet(random, group, chosen.Slice(group * ActiveFeatures, ActiveFeatures), keys);
+                }
 
+                break;
+
+            case SyntheticActiveSetMode.SharedWithinChunk:
+            {
+                // The group is the sample's; the active set comes from a stream of (chunk, group) alone, so every sample
+                // of that group in the chunk gets the same one.
+                var group = random.NextInt(GroupCount);
+                setRandom!.Reseed(DeterministicRandom.DeriveSeed(DeterministicRandom.DeriveSeed(_activeSetSeed, (ulong)(index / ChunkSize)), (ulong)group));
+                DrawActiveSet(setRandom, group, chosen, keys);
+                break;
+            }
+
+            default:
+            {
+                var group = random.NextInt(GroupCount);
+                DrawActiveSet(random, group, chosen, keys);
+                break;
+            }
+        }
+
+        output.Clear();
+        for (var a = 0; a < chosen.Length; a++)
+        {
+            coefficients[a] = random.NextSingle();
+            TensorPrimitives.MultiplyAdd(_features.AsSpan(chosen[a] * Dimension, Dimension), coefficients[a], output, output);
+        }
+    }
+
+    /// <summary>
+    /// Draws chosen.Length distinct features of <paramref name="group"/> with probabilities proportional to lambda^j,
+    /// one after another without replacement, from S uniforms of <paramref name="random"/>; writes their global indices
+    /// in draw order.
+    /// </summary>
+    private void DrawActiveSet(DeterministicRandom random, int group, Span<int> chosen, Span<double> keys)
+    {
         // Keep the K largest keys log(u_j) * lambda^-j among the group's S features (a small insertion-sorted list).
         var count = 0;
         for (var j = 0; j < GroupSize; j++)
@@ -186,13 +275,18 @@ public sealed class SyntheticFeatureSource : ISeekableActivationSource
             }
         }
 
-        output.Clear();
         var offset = group * GroupSize;
         for (var a = 0; a < count; a++)
         {
             chosen[a] += offset;
-            coefficients[a] = random.NextSingle();
-            TensorPrimitives.MultiplyAdd(_features.AsSpan(chosen[a] * Dimension, Dimension), coefficients[a], output, output);
+        }
+    }
+
+    private static void ReturnRented<T>(T[]? array)
+    {
+        if (array is not null)
+        {
+            ArrayPool<T>.Shared.Return(array);
         }
     }
 

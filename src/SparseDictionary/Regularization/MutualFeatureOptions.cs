@@ -37,4 +37,15 @@ public sealed class MutualFeatureOptions
 
     /// <summary>How decoder rows are paired across SAEs; null (default) for <see cref="MaxCosineMatcher"/> (seed 001's formula).</summary>
     public IFeatureMatcher? Matcher { get; set; }
+
+    /// <summary>
+    /// When true, each pair of SAEs is compared in both directions: MMCS_sym(W_i, W_j) = ½ (MMCS(W_i → W_j) +
+    /// MMCS(W_j → W_i)), each direction matched by <see cref="Matcher"/> (rows of the first set paired into the second),
+    /// and the penalty is alpha / C(N, 2) · Σ_{i&lt;j} (1 - MMCS_sym(W_i, W_j)). Seed 001's MMCS (section 3.3) is
+    /// one-way, averaging over the rows of W_i only, so it does not penalise rows of W_j that no row of W_i picks; the
+    /// two-way form does, at twice the matching cost. With a one-to-one matcher (the Hungarian matching) both directions
+    /// find the same optimal assignment, up to ties, so the two-way value equals the one-way one; the option matters for
+    /// <see cref="MaxCosineMatcher"/>. Default false: the paper's one-way MMCS(W_i → W_j) for i &lt; j.
+    /// </summary>
+    public bool Symmetric { get; set; }
 }

@@ -19,9 +19,16 @@ namespace SparseDictionary.Regularization;
 /// alpha_t follows a cosine warm-up, alpha · ½(1 + cos(π (W - t) / W)) for t &lt; W. By default alpha is read as in
 /// the authors' code, next to a per-entry mean squared error, and the penalty is weighted alpha · d on the trainer's
 /// loss, which sums over the d entries (<see cref="MutualFeatureOptions.ScaleByInputDimension"/>).</para>
+/// <para>With <see cref="MutualFeatureOptions.Symmetric"/>, each pair is compared both ways:
+/// P = alpha_t / C(N, 2) · Σ_{i&lt;j} (1 - ½ (MMCS(W_i → W_j) + MMCS(W_j → W_i))), where MMCS(W_j → W_i) matches the
+/// rows of W_j into W_i with the same matcher; each direction keeps its own partners, refreshed on the same schedule.
+/// This two-way form is the library's option, not the paper's formula (section 3.3 averages over the rows of W_i
+/// only).</para>
 /// <para>The gradient is exact for the chosen pairs (the matching is piecewise constant in the weights):
-/// ∂cos(a, b)/∂a = b / (|a| |b|) - cos(a, b) · a / |a|², and symmetrically for b. It is added to the decoder-weight
-/// accumulators of both SAEs of each pair; the trainer then removes its component along each unit-norm row.</para>
+/// ∂cos(a, b)/∂a = b / (|a| |b|) - cos(a, b) · a / |a|², and symmetrically for b, with
+/// ∂P/∂cos(a, b) = -alpha_t · w / (C(N, 2) · |pairs of the direction|), w = 1 (one-way) or ½ (each direction of the
+/// two-way form). It is added to the decoder-weight accumulators of both SAEs of each matched pair; the trainer then
+/// removes its component along each unit-norm row.</para>
 /// <para>The SAEs must have the same input dimension; they may differ in latent count and activation. An instance
 /// keeps the matching between steps: give each concurrent training run its own instance.</para>
 /// </remarks>
@@ -33,7 +40,7 @@ public sealed class MutualFeatureRegularizer : IRegularizer
     private int _inputDimension;
 
     /// <summary>Creates the regularizer.</summary>
-    /// <param name="options">Coefficient, warm-up, refresh interval and matcher; null for the defaults.</param>
+    /// <param name="options">Coefficient, warm-up, refresh interval, matcher and symmetry; null for the defaults.</param>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it and its value.</exception>
     public MutualFeatureRegularizer(MutualFeatureOptions? options = null)
     {
@@ -58,6 +65,7 @@ public sealed class MutualFeatureRegularizer : IRegularizer
         CoefficientFromInitialLoss = options.CoefficientFromInitialLoss;
         WarmupSteps = options.WarmupSteps;
         RefreshInterval = options.RefreshInterval;
+        Symmetric = options.Symmetric;
         _matcher = options.Matcher ?? MaxCosineMatcher.Instance;
     }
 
@@ -83,19 +91,31 @@ public sealed class MutualFeatureRegularizer : IRegularizer
     public IFeatureMatcher Matcher => _matcher;
 
     /// <summary>
+    /// Whether each pair of SAEs is compared both ways, MMCS_sym(W_i, W_j) = ½ (MMCS(W_i → W_j) + MMCS(W_j → W_i))
+    /// (see <see cref="MutualFeatureOptions.Symmetric"/>).
+    /// </summary>
+    public bool Symmetric { get; }
+
+    /// <summary>
     /// The penalty's weight after warm-up on the trainer's loss: alpha · d (<see cref="ScaleByInputDimension"/>) or
     /// alpha, or the calibrated value once the first step ran with <see cref="CoefficientFromInitialLoss"/>; NaN
     /// before the first step when it depends on the SAEs.
     /// </summary>
     public double EffectiveCoefficient => _calibratedCoefficient ?? ConfiguredWeight;
 
-    /// <summary>The un-weighted penalty of the last step, (1/C(N, 2)) Σ_{i&lt;j} (1 - MMCS(W_i, W_j)) (NaN before the first step).</summary>
+    /// <summary>
+    /// The un-weighted penalty of the last step, (1/C(N, 2)) Σ_{i&lt;j} (1 - MMCS(W_i, W_j)), with the two-way
+    /// MMCS_sym when <see cref="Symmetric"/> (NaN before the first step).
+    /// </summary>
     public double LastUnweightedPenalty { get; private set; } = double.NaN;
 
-    /// <summary>The mean over pairs of SAEs of MMCS(W_i, W_j) at the last step (NaN before the first step).</summary>
+    /// <summary>The mean over pairs of SAEs of MMCS(W_i, W_j) (MMCS_sym when <see cref="Symmetric"/>) at the last step (NaN before the first step).</summary>
     public double LastMeanSimilarity => 1 - LastUnweightedPenalty;
 
-    /// <summary>Matchings computed so far in the current run (the expensive part; one per pair of SAEs per refresh).</summary>
+    /// <summary>
+    /// Matchings computed so far in the current run (the expensive part; one per pair of SAEs per refresh, two when
+    /// <see cref="Symmetric"/>).
+    /// </summary>
     public long Matchings { get; private set; }
 
     /// <summary>alpha · d or alpha, as <see cref="ScaleByInputDimension"/> says (NaN before the first step when d is needed).</summary>
@@ -132,7 +152,8 @@ public sealed class MutualFeatureRegularizer : IRegularizer
 
         EnsurePairs(saes);
         _inputDimension = saes[0].Model.InputDimension;
-        var pairCount = _pairs.Length;
+        // C(N, 2): the one-way form has one direction per pair of SAEs, the two-way form two, each weighted ½.
+        var pairCount = saes.Count * (saes.Count - 1) / 2;
         var sumOfSimilarities = 0.0;
         foreach (var pair in _pairs)
         {
@@ -147,7 +168,7 @@ public sealed class MutualFeatureRegularizer : IRegularizer
                 Matchings++;
             }
 
-            sumOfSimilarities += pair.Measure(first.Model.DecoderWeightsBuffer, second.Model.DecoderWeightsBuffer, first.Model.InputDimension);
+            sumOfSimilarities += pair.Weight * pair.Measure(first.Model.DecoderWeightsBuffer, second.Model.DecoderWeightsBuffer, first.Model.InputDimension);
         }
 
         var unweighted = (pairCount - sumOfSimilarities) / pairCount;
@@ -164,13 +185,13 @@ public sealed class MutualFeatureRegularizer : IRegularizer
             return 0;
         }
 
-        // dP/dcos(a, b) = -alpha / (C(N, 2) · |pairs|) for every matched pair.
+        // dP/dcos(a, b) = -alpha · w / (C(N, 2) · |pairs|) for every matched pair of a direction of weight w.
         foreach (var pair in _pairs)
         {
             var first = saes[pair.First];
             var second = saes[pair.Second];
             pair.AddGradient(
-                (float)(-alpha / (pairCount * pair.MatchedCount)),
+                (float)(-alpha * pair.Weight / (pairCount * pair.MatchedCount)),
                 first.Model.DecoderWeightsBuffer, second.Model.DecoderWeightsBuffer, first.Model.InputDimension,
                 first.Gradients.DecoderWeightsBuffer, second.Gradients.DecoderWeightsBuffer);
         }
@@ -188,7 +209,8 @@ public sealed class MutualFeatureRegularizer : IRegularizer
     private void EnsurePairs(IReadOnlyList<SaeStepContext> saes)
     {
         var n = saes.Count;
-        var fits = _pairs.Length == n * (n - 1) / 2
+        var directions = Symmetric ? 2 : 1;
+        var fits = _pairs.Length == directions * n * (n - 1) / 2
             && _pairs.All(p => p.Partners.Length == saes[p.First].Model.LatentCount && p.SecondLatents == saes[p.Second].Model.LatentCount);
         if (fits)
         {
@@ -200,19 +222,34 @@ public sealed class MutualFeatureRegularizer : IRegularizer
         {
             for (var j = i + 1; j < n; j++)
             {
-                pairs.Add(new Pair(i, j, saes[i].Model.LatentCount, saes[j].Model.LatentCount));
+                if (Symmetric)
+                {
+                    pairs.Add(new Pair(i, j, saes[i].Model.LatentCount, saes[j].Model.LatentCount, 0.5));
+                    pairs.Add(new Pair(j, i, saes[j].Model.LatentCount, saes[i].Model.LatentCount, 0.5));
+                }
+                else
+                {
+                    pairs.Add(new Pair(i, j, saes[i].Model.LatentCount, saes[j].Model.LatentCount, 1));
+                }
             }
         }
 
         _pairs = [.. pairs];
     }
 
-    /// <summary>SAE i's rows matched into SAE j's (i &lt; j), and per-row cosines of the current step.</summary>
-    private sealed class Pair(int first, int second, int firstLatents, int secondLatents)
+    /// <summary>
+    /// One direction: the rows of SAE <see cref="First"/> matched into SAE <see cref="Second"/> (First &lt; Second in
+    /// the one-way form; both orders in the two-way form), its weight in the pair's MMCS, and per-row cosines of the
+    /// current step.
+    /// </summary>
+    private sealed class Pair(int first, int second, int firstLatents, int secondLatents, double weight)
     {
         public int First { get; } = first;
 
         public int Second { get; } = second;
+
+        /// <summary>1 for the one-way MMCS; ½ for each direction of the two-way MMCS_sym.</summary>
+        public double Weight { get; } = weight;
 
         public int SecondLatents { get; } = secondLatents;
 

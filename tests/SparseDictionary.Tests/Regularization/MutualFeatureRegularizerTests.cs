@@ -74,6 +74,105 @@ public class MutualFeatureRegularizerTests
         }
     }
 
+    [Theory]
+    [InlineData("max-cosine", 0.15)]
+    [InlineData("hungarian", 0.2)]
+    public void SymmetricPenalty_MatchesTheFormulaOnAHandCase(string matcher, double expectedUnweighted)
+    {
+        // The hand case above, both ways. Max cosine: W_1 -> W_2 gives (1 + 0.8) / 2 = 0.9; W_2 -> W_1 pairs e1 with e1
+        // (1) and e2 with (0.8, 0.6) (0.6): 0.8. MMCS_sym = 0.85, penalty 1 - 0.85 = 0.15. One-to-one: 0.8 both ways.
+        var first = new SparseAutoencoder(2, 2, new TopKActivation(1), seed: 1);
+        var second = new SparseAutoencoder(2, 2, new TopKActivation(1), seed: 2);
+        new float[] { 1, 0, 0.8f, 0.6f }.CopyTo(first.DecoderWeights.Span);
+        new float[] { 1, 0, 0, 1 }.CopyTo(second.DecoderWeights.Span);
+        var mfr = new MutualFeatureRegularizer(new MutualFeatureOptions { Coefficient = 3, ScaleByInputDimension = false, WarmupSteps = 0, Matcher = Matcher(matcher), Symmetric = true });
+        mfr.Symmetric.Should().BeTrue();
+        var batch = TestData.GaussianMatrix(4, 2, 1);
+
+        var (with, _) = Trainer(4, mfr).ComputeGradients([first, second], batch);
+        var (without, _) = Trainer(4).ComputeGradients([first, second], batch);
+
+        mfr.LastUnweightedPenalty.Should().BeApproximately(expectedUnweighted, 1e-6);
+        (with - without).Should().BeApproximately(3 * expectedUnweighted, 1e-5);
+        mfr.Matchings.Should().Be(2, "one matching per direction");
+    }
+
+    [Theory]
+    [MemberData(nameof(Matchers))]
+    public void SymmetricPenalty_IsTheMeanOfTheTwoOneWayPenalties(string matcher)
+    {
+        // Two SAEs of 5 and 8 latents: MMCS_sym(W_1, W_2) = ½ (MMCS(W_1 -> W_2) + MMCS(W_2 -> W_1)), the one-way
+        // values measured by one-way regularizers given the SAEs in both orders. Their gradients average likewise
+        // (with the Hungarian matcher the two directions coincide, so the two-way form equals the one-way one).
+        var saes = new[] { RandomSae(5, 21), RandomSae(8, 22) };
+        var batch = TestData.GaussianMatrix(Rows, D, 5);
+        MutualFeatureRegularizer Mfr(bool symmetric) => new(new MutualFeatureOptions { Coefficient = 2, ScaleByInputDimension = false, WarmupSteps = 0, Matcher = Matcher(matcher), Symmetric = symmetric });
+        var symmetric = Mfr(true);
+        var forward = Mfr(false);
+        var backward = Mfr(false);
+        var (_, gradientsSymmetric) = Trainer(Rows, symmetric).ComputeGradients(saes, batch);
+        var (_, gradientsForward) = Trainer(Rows, forward).ComputeGradients(saes, batch);
+        var (_, gradientsBackward) = Trainer(Rows, backward).ComputeGradients([saes[1], saes[0]], batch);
+        var (_, gradientsWithout) = Trainer(Rows).ComputeGradients(saes, batch);
+
+        if (matcher == "max-cosine")
+        {
+            forward.LastUnweightedPenalty.Should().NotBe(backward.LastUnweightedPenalty, "the one-way max is not symmetric");
+        }
+        else
+        {
+            // One-to-one: both directions find the same optimal assignment (no ties here), averaged over the same 5 pairs.
+            forward.LastUnweightedPenalty.Should().BeApproximately(backward.LastUnweightedPenalty, 1e-6);
+        }
+
+        symmetric.LastUnweightedPenalty.Should().BeApproximately(0.5 * (forward.LastUnweightedPenalty + backward.LastUnweightedPenalty), 1e-12);
+        for (var s = 0; s < 2; s++)
+        {
+            var without = gradientsWithout[s].DecoderWeights.Span.ToArray();
+            var sym = gradientsSymmetric[s].DecoderWeights.Span.ToArray();
+            var fwd = gradientsForward[s].DecoderWeights.Span.ToArray();
+            var bwd = gradientsBackward[1 - s].DecoderWeights.Span.ToArray();
+            for (var e = 0; e < sym.Length; e++)
+            {
+                // Float gradients of magnitude below 10, each accurate to ~1e-6 relative.
+                ((double)sym[e] - without[e]).Should().BeApproximately(0.5 * (((double)fwd[e] - without[e]) + ((double)bwd[e] - without[e])), 1e-5, $"d P / d W_dec[{s}][{e}]");
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Matchers))]
+    public void SymmetricGradient_MatchesFiniteDifferencesOfThePenalty(string matcher)
+    {
+        // As Gradient_MatchesFiniteDifferencesOfThePenalty, with P = alpha / C(3, 2) · Σ_{i<j} (1 - ½ (MMCS(W_i -> W_j)
+        // + MMCS(W_j -> W_i))) in double, partners fixed at the start point in both directions. The Hungarian matcher
+        // leaves rows unmatched in the directions 0 -> 2 (1 row), 1 -> 2 (3) and 1 -> 0 (2). Same tolerance.
+        const float alpha = 1.3f;
+        var saes = new[] { 5, 7, 4 }.Select((h, i) => RandomSae(h, 10 + i)).ToArray();
+        var batch = TestData.GaussianMatrix(Rows, D, 7);
+        var mfr = new MutualFeatureRegularizer(new MutualFeatureOptions { Coefficient = alpha, ScaleByInputDimension = false, WarmupSteps = 0, Matcher = Matcher(matcher), Symmetric = true });
+        var (with, gradientsWith) = Trainer(Rows, mfr).ComputeGradients(saes, batch);
+        var (without, gradientsWithout) = Trainer(Rows).ComputeGradients(saes, batch);
+
+        var reference = new ReferencePenalty(saes, Matcher(matcher), alpha, symmetric: true);
+        (with - without).Should().BeApproximately(reference.Evaluate(), 1e-5);
+        reference.UnmatchedRows.Should().Be(matcher == "hungarian" ? 6 : 0);
+        mfr.Matchings.Should().Be(6, "two directions for each of the 3 pairs");
+
+        for (var s = 0; s < saes.Length; s++)
+        {
+            gradientsWith[s].EncoderWeights.Span.ToArray().Should().Equal(gradientsWithout[s].EncoderWeights.Span.ToArray(), "MFR acts on decoders only");
+            var decoder = saes[s].DecoderWeights.Span.ToArray();
+            for (var e = 0; e < decoder.Length; e++)
+            {
+                const double step = 1e-6;
+                var fd = (reference.Evaluate(s, e, step) - reference.Evaluate(s, e, -step)) / (2 * step);
+                var analytic = (double)gradientsWith[s].DecoderWeights.Span[e] - gradientsWithout[s].DecoderWeights.Span[e];
+                analytic.Should().BeApproximately(fd, 2e-4 * (1 + Math.Abs(fd)), $"d P / d W_dec[{s}][{e}]");
+            }
+        }
+    }
+
     [Fact]
     public void DefaultScale_WeighsThePenaltyByAlphaTimesD()
     {
@@ -161,6 +260,16 @@ public class MutualFeatureRegularizerTests
 
         result.Reinitializations.Should().HaveCount(4);
         mfr.Matchings.Should().Be(3);
+    }
+
+    [Fact]
+    public void Symmetric_RefreshesBothDirectionsOnTheSameSchedule()
+    {
+        // 10 steps with a refresh every 4 steps (steps 0, 4, 8): 3 refreshes of 2 directions.
+        var mfr = new MutualFeatureRegularizer(new MutualFeatureOptions { RefreshInterval = 4, WarmupSteps = 0, Symmetric = true });
+        new SaeTrainer(TrainingOptions(10 * 1024), [mfr]).Train([Small(1), Small(2)], SmallSource());
+        mfr.Matchings.Should().Be(6);
+        mfr.LastUnweightedPenalty.Should().BeInRange(0, 2);
     }
 
     [Fact]
@@ -257,24 +366,42 @@ public class MutualFeatureRegularizerTests
         private readonly List<(int First, int Second, int[] Partners)> _pairs = [];
         private readonly double _alpha;
 
-        public ReferencePenalty(SparseAutoencoder[] saes, IFeatureMatcher matcher, double alpha)
+        private readonly double _directionWeight;
+        private readonly int _pairsOfSaes;
+
+        /// <param name="saes">The SAEs.</param>
+        /// <param name="matcher">The matcher, run once here.</param>
+        /// <param name="alpha">alpha.</param>
+        /// <param name="symmetric">When true, each pair is matched both ways and each direction weighs ½.</param>
+        public ReferencePenalty(SparseAutoencoder[] saes, IFeatureMatcher matcher, double alpha, bool symmetric = false)
         {
             _alpha = alpha;
+            _directionWeight = symmetric ? 0.5 : 1;
+            _pairsOfSaes = saes.Length * (saes.Length - 1) / 2;
             _decoders = saes.Select(s => s.DecoderWeights.Span.ToArray().Select(v => (double)v).ToArray()).ToArray();
             _latents = saes.Select(s => s.LatentCount).ToArray();
             for (var i = 0; i < saes.Length; i++)
             {
                 for (var j = i + 1; j < saes.Length; j++)
                 {
-                    var partners = new int[_latents[i]];
-                    matcher.Match(saes[i].DecoderWeights, saes[j].DecoderWeights, partners, new float[_latents[i]]);
-                    _pairs.Add((i, j, partners));
-                    UnmatchedRows += partners.Count(p => p < 0);
+                    AddDirection(i, j);
+                    if (symmetric)
+                    {
+                        AddDirection(j, i);
+                    }
                 }
+            }
+
+            void AddDirection(int from, int to)
+            {
+                var partners = new int[_latents[from]];
+                matcher.Match(saes[from].DecoderWeights, saes[to].DecoderWeights, partners, new float[_latents[from]]);
+                _pairs.Add((from, to, partners));
+                UnmatchedRows += partners.Count(p => p < 0);
             }
         }
 
-        public int UnmatchedRows { get; }
+        public int UnmatchedRows { get; private set; }
 
         public double Evaluate(int sae = -1, int entry = 0, double offset = 0)
         {
@@ -289,10 +416,10 @@ public class MutualFeatureRegularizerTests
             {
                 var cosines = Enumerable.Range(0, partners.Length).Where(a => partners[a] >= 0)
                     .Select(a => Cosine(decoders[first].AsSpan(a * D, D), decoders[second].AsSpan(partners[a] * D, D))).ToArray();
-                sum += 1 - cosines.Average();
+                sum += _directionWeight * (1 - cosines.Average());
             }
 
-            return _alpha * sum / _pairs.Count;
+            return _alpha * sum / _pairsOfSaes;
         }
 
         public static double Cosine(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
