@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Text.Json.Nodes;
 using SparseDictionary.Kernels;
 using SparseDictionary.Tensors;
 
@@ -32,7 +33,7 @@ namespace SparseDictionary.Regularization;
 /// <para>The SAEs must have the same input dimension; they may differ in latent count and activation. An instance
 /// keeps the matching between steps: give each concurrent training run its own instance.</para>
 /// </remarks>
-public sealed class MutualFeatureRegularizer : IRegularizer
+public sealed class MutualFeatureRegularizer : IRegularizer, Training.ICheckpointable
 {
     private readonly IFeatureMatcher _matcher;
     private Pair[] _pairs = [];
@@ -197,6 +198,76 @@ public sealed class MutualFeatureRegularizer : IRegularizer
         }
 
         return alpha * unweighted;
+    }
+
+    /// <inheritdoc />
+    /// <remarks>The state: the calibrated coefficient, the input dimension, the matching count, the last penalty, and per
+    /// direction its SAEs, weight, partners, the step of its last matching and the SAEs' reinitialisation counts then.</remarks>
+    public JsonObject CaptureState()
+    {
+        var pairs = new JsonArray();
+        foreach (var pair in _pairs)
+        {
+            pairs.Add(new JsonObject
+            {
+                ["first"] = pair.First,
+                ["second"] = pair.Second,
+                ["second_latents"] = pair.SecondLatents,
+                ["weight"] = pair.Weight,
+                ["refreshed_at_step"] = pair.RefreshedAtStep,
+                ["first_generation"] = pair.FirstGeneration,
+                ["second_generation"] = pair.SecondGeneration,
+                ["partners"] = new JsonArray([.. pair.Partners.Select(p => (JsonNode?)p)]),
+            });
+        }
+
+        return new JsonObject
+        {
+            ["calibrated_coefficient"] = _calibratedCoefficient,
+            ["input_dimension"] = _inputDimension,
+            ["matchings"] = Matchings,
+            ["last_unweighted_penalty"] = double.IsFinite(LastUnweightedPenalty) ? LastUnweightedPenalty : null,
+            ["pairs"] = pairs,
+        };
+    }
+
+    /// <inheritdoc />
+    public void RestoreState(JsonObject state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        try
+        {
+            var pairs = new List<Pair>();
+            foreach (var node in state["pairs"]!.AsArray())
+            {
+                var entry = node!.AsObject();
+                var partners = entry["partners"]!.AsArray().Select(p => p!.GetValue<int>()).ToArray();
+                var secondLatents = entry["second_latents"]!.GetValue<int>();
+                if (partners.Any(p => p < -1 || p >= secondLatents))
+                {
+                    throw new InvalidDataException($"An MFR partner in the checkpoint is outside [-1, {secondLatents}).");
+                }
+
+                var pair = new Pair(entry["first"]!.GetValue<int>(), entry["second"]!.GetValue<int>(), partners.Length, secondLatents, entry["weight"]!.GetValue<double>())
+                {
+                    RefreshedAtStep = entry["refreshed_at_step"]!.GetValue<long>(),
+                    FirstGeneration = entry["first_generation"]!.GetValue<int>(),
+                    SecondGeneration = entry["second_generation"]!.GetValue<int>(),
+                };
+                partners.CopyTo(pair.Partners, 0);
+                pairs.Add(pair);
+            }
+
+            _pairs = [.. pairs];
+            _calibratedCoefficient = state["calibrated_coefficient"]?.GetValue<double>();
+            _inputDimension = state["input_dimension"]!.GetValue<int>();
+            Matchings = state["matchings"]!.GetValue<long>();
+            LastUnweightedPenalty = state["last_unweighted_penalty"]?.GetValue<double>() ?? double.NaN;
+        }
+        catch (Exception e) when (e is NullReferenceException or InvalidOperationException or FormatException or ArgumentException)
+        {
+            throw new InvalidDataException($"The MFR state in the checkpoint is malformed: {e.Message}", e);
+        }
     }
 
     private bool NeedsRefresh(Pair pair, long step, SaeStepContext first, SaeStepContext second) =>

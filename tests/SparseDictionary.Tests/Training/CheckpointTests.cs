@@ -52,6 +52,14 @@ public sealed class CheckpointTests : IDisposable
         result.Steps.Should().Be(Steps);
         result.Reinitializations.Should().Equal(expected.Reinitializations);
         AssertSameWeights(checkpoint.Saes, reference.Saes);
+        if (full)
+        {
+            // MFR's matching schedule continues where it was (its partners are part of the checkpoint).
+            var mfr = (MutualFeatureRegularizer)resumed.Trainer.Regularizers[1];
+            var original = (MutualFeatureRegularizer)reference.Trainer.Regularizers[1];
+            mfr.Matchings.Should().Be(original.Matchings);
+            mfr.LastUnweightedPenalty.Should().Be(original.LastUnweightedPenalty);
+        }
     }
 
     [Fact]
