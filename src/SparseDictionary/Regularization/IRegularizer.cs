@@ -24,6 +24,16 @@ public interface IRegularizer
     /// <summary>Called at the start of each training run to clear any state kept across steps.</summary>
     void Reset();
 
+    /// <summary>
+    /// Called once at the start of a training run, before anything is changed, with the SAEs to be trained: throw an
+    /// <see cref="ArgumentException"/> when the term cannot work with them (e.g. it compares SAEs and there is one).
+    /// The default accepts any SAEs.
+    /// </summary>
+    /// <param name="saes">The SAEs of the run, in order.</param>
+    void Validate(IReadOnlyList<Modeling.SparseAutoencoder> saes)
+    {
+    }
+
     /// <summary>Computes the term for this step and adds its gradient.</summary>
     /// <param name="context">The step: every SAE's forward pass and gradient accumulators.</param>
     /// <returns>The term's contribution to the loss, summed over SAEs (its coefficient applied). Must be finite.</returns>

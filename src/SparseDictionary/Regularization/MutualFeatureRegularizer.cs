@@ -131,6 +131,22 @@ public sealed class MutualFeatureRegularizer : IRegularizer, Training.ICheckpoin
     public DeadLatentSelection? DeadLatentSelection => null;
 
     /// <inheritdoc />
+    /// <exception cref="ArgumentException">Fewer than two SAEs, or SAEs of different input dimensions.</exception>
+    public void Validate(IReadOnlyList<Modeling.SparseAutoencoder> saes)
+    {
+        ArgumentNullException.ThrowIfNull(saes);
+        if (saes.Count < 2)
+        {
+            throw new ArgumentException($"Mutual Feature Regularization compares SAEs trained together; it needs at least 2 but the trainer was given {saes.Count}.", nameof(saes));
+        }
+
+        if (saes.Any(s => s.InputDimension != saes[0].InputDimension))
+        {
+            throw new ArgumentException($"Mutual Feature Regularization compares decoder directions, so the SAEs need one input dimension; they have {string.Join(", ", saes.Select(s => s.InputDimension))}.", nameof(saes));
+        }
+    }
+
+    /// <inheritdoc />
     public void Reset()
     {
         _pairs = [];

@@ -98,9 +98,9 @@ public sealed class SaeTrainer
     /// <param name="progress">Receives a report every <see cref="SaeTrainerOptions.ProgressIntervalSteps"/> steps and after the last.</param>
     /// <param name="cancellationToken">Stops the run cleanly between two steps; the result then says <c>Cancelled</c>.</param>
     /// <returns>What the run did.</returns>
-    /// <exception cref="ArgumentException">The source's width differs from the SAE's input dimension.</exception>
+    /// <exception cref="ArgumentException">The source's width differs from the SAE's input dimension, the SAE holds a non-finite weight, a bounded source has fewer rows than a batch, or a regularizer refuses the SAE; nothing was changed.</exception>
     /// <exception cref="InvalidDataException">A batch holds a NaN or infinite value (the message names step, row, column and value); the SAE keeps the weights of the previous step.</exception>
-    /// <exception cref="InvalidOperationException">The loss became non-finite (divergence); the SAE keeps the weights of the previous step.</exception>
+    /// <exception cref="InvalidOperationException">The loss became non-finite, a gradient or an updated weight could leave float range (the message names the step, the SAE and the parameter), or the source ended before the first full batch; the SAE keeps the weights of the previous step (at step 0, b_dec is restored too).</exception>
     public TrainingResult Train(SparseAutoencoder sae, IActivationSource source, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(sae);
@@ -113,9 +113,9 @@ public sealed class SaeTrainer
     /// <param name="progress">Receives a report every <see cref="SaeTrainerOptions.ProgressIntervalSteps"/> steps and after the last.</param>
     /// <param name="cancellationToken">Stops the run cleanly between two steps; the result then says <c>Cancelled</c>.</param>
     /// <returns>What the run did.</returns>
-    /// <exception cref="ArgumentException">No SAE, a repeated SAE, or a width that differs from the source's.</exception>
+    /// <exception cref="ArgumentException">No SAE, a repeated SAE, a width that differs from the source's, a non-finite weight, a bounded source with fewer rows than a batch, or a regularizer that refuses the SAEs (e.g. MFR with one SAE); nothing was changed.</exception>
     /// <exception cref="InvalidDataException">A batch holds a NaN or infinite value; the SAEs keep the weights of the previous step.</exception>
-    /// <exception cref="InvalidOperationException">The loss became non-finite; the SAEs keep the weights of the previous step.</exception>
+    /// <exception cref="InvalidOperationException">The loss became non-finite, a gradient or an updated weight could leave float range (the message names the step, the SAE and the parameter), or the source ended before the first full batch; the SAEs keep the weights of the previous step (at step 0, b_dec is restored too).</exception>
     public TrainingResult Train(IReadOnlyList<SparseAutoencoder> saes, IActivationSource source, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(saes);
@@ -160,6 +160,8 @@ public sealed class SaeTrainer
         var cancelled = false;
         var exhausted = false;
         var checkpointedStep = run.StepsDone;
+        var firstStep = run.StepsDone;
+        (double Loss, float LearningRate, Dictionary<string, double> RegularizerLosses)? lastStep = null;
         TrainingProgress? last = null;
         while (run.StepsDone < run.TotalSteps)
         {
@@ -174,22 +176,48 @@ public sealed class SaeTrainer
                 break;
             }
 
-            if (source.Read(batch) < batchSize)
+            var read = source.Read(batch);
+            if (read < batchSize)
             {
+                if (run.StepsDone == firstStep)
+                {
+                    throw new InvalidOperationException(
+                        $"The source yielded {read} rows and then ended, but one step needs BatchSize = {batchSize} rows; nothing was trained. Give the source more rows, make it loop, or lower BatchSize.");
+                }
+
                 exhausted = true;
                 break;
             }
 
             var batchMaxMagnitude = ValidateBatch(batch, run.StepsDone);
+            float[][]? biasesBefore = null;
             if (run.StepsDone == 0 && options.DecoderBiasInitialization != DecoderBiasInitialization.None)
             {
+                // Setting b_dec from the first batch is part of step 0: if the step fails, b_dec is put back.
+                biasesBefore = [.. saes.Select(sae => sae.DecoderBias.ToArray())];
                 foreach (var sae in saes)
                 {
                     sae.InitializeDecoderBias(batch, options.DecoderBiasInitialization);
                 }
             }
 
-            var (loss, learningRate, regularizerLosses) = run.Step(batch, batchMaxMagnitude);
+            (double Loss, float LearningRate, Dictionary<string, double> RegularizerLosses) outcome;
+            try
+            {
+                outcome = run.Step(batch, batchMaxMagnitude);
+            }
+            catch when (biasesBefore is not null)
+            {
+                for (var i = 0; i < saes.Count; i++)
+                {
+                    biasesBefore[i].CopyTo(saes[i].DecoderBias.Span);
+                }
+
+                throw;
+            }
+
+            var (loss, learningRate, regularizerLosses) = outcome;
+            lastStep = outcome;
             var isLast = run.StepsDone == run.TotalSteps;
             if (isLast || (progress is not null && (run.StepsDone % options.ProgressIntervalSteps == 0 || run.HasUnreportedReinitializations)))
             {
@@ -202,6 +230,12 @@ public sealed class SaeTrainer
                 CheckpointStore.Write(run, options, _regularizers, _noiser);
                 checkpointedStep = run.StepsDone;
             }
+        }
+
+        if (lastStep is { } final && last?.Step != run.StepsDone)
+        {
+            // A run that ends early (cancelled, or the source ran out) still reports its last completed step.
+            last = run.Report(stopwatch.Elapsed, final.LearningRate, final.Loss, final.RegularizerLosses);
         }
 
         return new TrainingResult(run.StepsDone, run.Tokens, stopwatch.Elapsed, cancelled, exhausted, last, [.. run.Reinitializations]);
@@ -230,7 +264,7 @@ public sealed class SaeTrainer
     /// <summary>Starts a run for benchmarks and tools that drive steps themselves.</summary>
     internal TrainingRun StartRun(IReadOnlyList<SparseAutoencoder> saes, int batchRows) => new(saes, _options, _regularizers, _deadSelection, _noiser, batchRows);
 
-    private static void ValidateModels(IReadOnlyList<SparseAutoencoder> saes, IActivationSource source)
+    private void ValidateModels(IReadOnlyList<SparseAutoencoder> saes, IActivationSource source)
     {
         if (saes.Count == 0)
         {
@@ -252,6 +286,16 @@ public sealed class SaeTrainer
                     throw new ArgumentException($"SAEs {j} and {i} are the same instance; pass distinct SAEs.", nameof(saes));
                 }
             }
+        }
+
+        if (source.Length is { } length && length < _options.BatchSize)
+        {
+            throw new ArgumentException($"The source holds {length} rows but one step needs BatchSize = {_options.BatchSize}; nothing was trained.", nameof(source));
+        }
+
+        foreach (var regularizer in _regularizers)
+        {
+            regularizer.Validate(saes);
         }
     }
 

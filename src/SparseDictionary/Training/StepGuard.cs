@@ -62,7 +62,7 @@ internal sealed class StepGuard
                     $"SAE {saeIndex}'s {Names[p]} holds {values[position]} at {Position(p, position, sae.InputDimension)}; training needs finite weights.", "saes");
             }
 
-            _weights[p] = values.Length == 0 ? 0 : TensorPrimitives.MaxMagnitude(values);
+            _weights[p] = values.Length == 0 ? 0 : Math.Abs(TensorPrimitives.MaxMagnitude(values));
         }
 
         _gradientHistory = 0;

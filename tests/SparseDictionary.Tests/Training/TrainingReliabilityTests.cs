@@ -1,0 +1,217 @@
+using SparseDictionary.Activations;
+using SparseDictionary.Data;
+using SparseDictionary.Modeling;
+using SparseDictionary.Noise;
+using SparseDictionary.Regularization;
+using SparseDictionary.Tensors;
+using SparseDictionary.Tests.Support;
+using SparseDictionary.Training;
+
+namespace SparseDictionary.Tests.Training;
+
+/// <summary>
+/// No step produces or hides non-finite weights; a failure leaves every SAE at its last completed step (b_dec too at
+/// step 0); what can be checked is checked before anything changes; sources too short to train are refused.
+/// </summary>
+public sealed class TrainingReliabilityTests
+{
+    private const int D = 16;
+    private const int Batch = 32;
+
+    [Theory]
+    [InlineData("encoder.weight", 0)]
+    [InlineData("encoder.bias", 1)]
+    [InlineData("decoder.weight", 2)]
+    [InlineData("decoder.bias", 3)]
+    public void Train_RefusesNonFiniteStartingWeights_NamingTheParameter(string parameter, int which)
+    {
+        var sae = Sae();
+        var span = which switch
+        {
+            0 => sae.EncoderWeights.Span,
+            1 => sae.EncoderBias.Span,
+            2 => sae.DecoderWeights.Span,
+            _ => sae.DecoderBias.Span,
+        };
+        span[which == 3 ? 2 : 5] = which % 2 == 0 ? float.NaN : float.PositiveInfinity;
+        var before = Snapshot(sae);
+
+        var act = () => new SaeTrainer(Options()).Train([Sae(seed: 9), sae], Source());
+        act.Should().Throw<ArgumentException>().WithMessage($"SAE 1's {parameter}*");
+        Snapshot(sae).Should().Equal(before);
+    }
+
+    [Theory]
+    [InlineData(1e30f)]
+    [InlineData(1e37f)]
+    public void HugeFiniteData_IsRefusedBeforeAnyUpdate(float scale)
+    {
+        var sae = Sae();
+        var before = Snapshot(sae);
+        var act = () => new SaeTrainer(Options()).Train(sae, Source(scale));
+        act.Should().Throw<InvalidOperationException>().WithMessage("Step 0, SAE 0: the gradient of *");
+        Snapshot(sae).Should().Equal(before, "b_dec, set from the first batch, is put back when step 0 fails");
+    }
+
+    [Theory]
+    [InlineData(1e35f, 0f)]
+    [InlineData(1e-3f, 1e33f)]
+    public void AbsurdLearningRateOrWeightDecay_IsRefusedBeforeAnyUpdate(float learningRate, float weightDecay)
+    {
+        var sae = Sae();
+        var before = Snapshot(sae);
+        var options = Options();
+        options.LearningRate = learningRate;
+        options.WeightDecay = weightDecay;
+        var act = () => new SaeTrainer(options).Train(sae, Source());
+        act.Should().Throw<InvalidOperationException>().WithMessage("Step 0, SAE 0: AdamW could take *");
+        Snapshot(sae).Should().Equal(before);
+        AllFinite(sae).Should().BeTrue();
+    }
+
+    [Fact]
+    public void RegularizerWritingNaN_FailsTheStep_AndKeepsTheLastCompletedStep()
+    {
+        // Reference: the same run stopped after 3 steps.
+        var reference = Sae();
+        var options = Options();
+        using (var stop = new CancellationTokenSource())
+        {
+            var partial = new SaeTrainer(options, [new PoisonRegularizer(poisonFromStep: int.MaxValue, stop, cancelAfterCalls: 3)]).Train(reference, Source(), cancellationToken: stop.Token);
+            partial.Steps.Should().Be(3);
+        }
+
+        var sae = Sae();
+        var act = () => new SaeTrainer(options, [new PoisonRegularizer(poisonFromStep: 3)]).Train(sae, Source());
+        act.Should().Throw<InvalidOperationException>().WithMessage("Step 3, SAE 0: the gradient of decoder.weight (W_dec) is NaN at row 1, column 2*");
+        Snapshot(sae).Should().Equal(Snapshot(reference));
+    }
+
+    [Fact]
+    public void MfrWithOneSae_IsRefusedBeforeAnythingChanges()
+    {
+        var sae = Sae();
+        var before = Snapshot(sae);
+        var act = () => new SaeTrainer(Options(), [new MutualFeatureRegularizer()]).Train(sae, Source());
+        act.Should().Throw<ArgumentException>().WithMessage("*needs at least 2*given 1*");
+        Snapshot(sae).Should().Equal(before);
+    }
+
+    [Fact]
+    public void NoiserOverflowAtStepZero_PutsTheDecoderBiasBack()
+    {
+        var sae = Sae();
+        var before = Snapshot(sae);
+        var act = () => new SaeTrainer(Options(), noiser: new OverflowingNoiser()).Train(sae, Source());
+        act.Should().Throw<InvalidOperationException>().WithMessage("The noiser Overflow produced*");
+        Snapshot(sae).Should().Equal(before);
+    }
+
+    [Fact]
+    public void NaNActivationOutputAtStepZero_PutsTheDecoderBiasBack()
+    {
+        var sae = new SparseAutoencoder(D, 24, new NaNAfterActivation(new TopKActivation(3), goodRows: 0), seed: 1);
+        var before = Snapshot(sae);
+        var act = () => new SaeTrainer(Options()).Train(sae, Source());
+        act.Should().Throw<Exception>();
+        Snapshot(sae).Should().Equal(before);
+    }
+
+    [Fact]
+    public void EmptySource_IsRefused()
+    {
+        var act = () => new SaeTrainer(Options()).Train(Sae(), new EmptySource());
+        act.Should().Throw<InvalidOperationException>().WithMessage("The source yielded 0 rows and then ended*BatchSize = 32*");
+    }
+
+    [Fact]
+    public void OnePassSourceShorterThanABatch_IsRefusedBeforeAnythingChanges()
+    {
+        var sae = Sae();
+        var before = Snapshot(sae);
+        var source = new InMemoryActivationSource(TestData.GaussianMatrix(Batch - 1, D, seed: 2), loop: false);
+        var act = () => new SaeTrainer(Options()).Train(sae, source);
+        act.Should().Throw<ArgumentException>().WithMessage("The source holds 31 rows but one step needs BatchSize = 32*");
+        Snapshot(sae).Should().Equal(before);
+    }
+
+    [Fact]
+    public void OnePassSourceEndingMidRun_ReportsExhaustion()
+    {
+        var source = new InMemoryActivationSource(TestData.GaussianMatrix((3 * Batch) + 5, D, seed: 2), loop: false);
+        var result = new SaeTrainer(Options()).Train(Sae(), source);
+        result.Steps.Should().Be(3);
+        result.SourceExhausted.Should().BeTrue();
+        result.LastProgress.Should().NotBeNull();
+    }
+
+    private static SaeTrainerOptions Options() => new() { LearningRate = 1e-2f, BatchSize = Batch, TotalTokens = 8 * Batch, ProgressIntervalSteps = 1 };
+
+    private static SparseAutoencoder Sae(int seed = 1) => new(D, 24, new TopKActivation(3), seed);
+
+    private static InMemoryActivationSource Source(float scale = 1f) => new(TestData.GaussianMatrix(200, D, seed: 3, scale), shuffle: true, seed: 1);
+
+    private static int[] Snapshot(SparseAutoencoder sae) =>
+    [
+        .. sae.EncoderWeights.Span.ToArray().Concat(sae.EncoderBias.Span.ToArray()).Concat(sae.DecoderWeights.Span.ToArray()).Concat(sae.DecoderBias.Span.ToArray())
+            .Select(BitConverter.SingleToInt32Bits),
+    ];
+
+    private static bool AllFinite(SparseAutoencoder sae) => Snapshot(sae).All(bits => float.IsFinite(BitConverter.Int32BitsToSingle(bits)));
+
+    /// <summary>
+    /// Adds nothing until <paramref name="poisonFromStep"/>, then writes a NaN into SAE 0's decoder gradient at row 1,
+    /// column 2; optionally cancels <paramref name="stop"/> after a number of calls.
+    /// </summary>
+    private sealed class PoisonRegularizer(int poisonFromStep, CancellationTokenSource? stop = null, int cancelAfterCalls = 0) : IRegularizer
+    {
+        private int _calls;
+
+        public string Name => "Poison";
+
+        public DeadLatentSelection? DeadLatentSelection => null;
+
+        public void Reset()
+        {
+        }
+
+        public double Apply(RegularizerContext context)
+        {
+            if (context.Step >= poisonFromStep)
+            {
+                context.Saes[0].Gradients.DecoderWeights[1, 2] = float.NaN;
+            }
+
+            if (++_calls == cancelAfterCalls)
+            {
+                stop?.Cancel();
+            }
+
+            return 0;
+        }
+    }
+
+    private sealed class OverflowingNoiser : INoiser
+    {
+        public string Name => "Overflow";
+
+        public void Apply(Matrix clean, Matrix destination, long step)
+        {
+            clean.Span.CopyTo(destination.Span);
+            destination.Span[3] = float.MaxValue * 2;
+        }
+    }
+
+    private sealed class EmptySource : IActivationSource
+    {
+        public int Dimension => D;
+
+        public long? Length => null;
+
+        public int Read(Matrix destination) => 0;
+
+        public void Reset()
+        {
+        }
+    }
+}
