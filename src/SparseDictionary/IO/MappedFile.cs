@@ -55,6 +55,19 @@ internal sealed unsafe class MappedFile : IDisposable
     }
 
     /// <summary>
+    /// <paramref name="count"/> values of <typeparamref name="T"/> starting at byte <paramref name="offset"/>, read in place
+    /// (no copy, no allocation). The offset need not be aligned to the size of <typeparamref name="T"/>: x64 and Arm64 load
+    /// unaligned values.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The range is not inside the file.</exception>
+    public ReadOnlySpan<T> Elements<T>(long offset, int count)
+        where T : unmanaged
+    {
+        CheckRange(offset, count, sizeof(T));
+        return count == 0 ? [] : new ReadOnlySpan<T>(_pointer + offset, count);
+    }
+
+    /// <summary>
     /// <paramref name="count"/> little-endian float32 values starting at byte <paramref name="offset"/>, as memory that
     /// reads the mapping in place (no copy). Writes through it stay in this process (copy-on-write).
     /// </summary>

@@ -213,6 +213,12 @@ public sealed class SafeTensorsFile : IDisposable
     /// <inheritdoc />
     public void Dispose() => _file.Dispose();
 
+    /// <summary>The mapped file, for readers that copy parts of a tensor straight out of it.</summary>
+    internal MappedFile Mapping => _file;
+
+    /// <summary>The byte offset in the file of the first element of <paramref name="info"/>.</summary>
+    internal long FileOffset(SafeTensorInfo info) => _bufferStart + info.DataStart;
+
     private SafeTensorInfo ExpectType(string name, SafeTensorsDataType type)
     {
         var info = GetInfo(name);
