@@ -123,8 +123,10 @@ public sealed class SaeTrainer
         ValidateModels(saes, source);
 
         var run = new TrainingRun(saes, _options, _regularizers, _deadSelection, _noiser, _options.BatchSize);
-        source.Reset();
-        return RunSteps(run, saes, source, progress, cancellationToken);
+        using var prefetching = Prefetch(source);
+        var reader = prefetching ?? source;
+        reader.Reset();
+        return RunSteps(run, saes, reader, progress, cancellationToken);
     }
 
     /// <summary>
@@ -147,9 +149,17 @@ public sealed class SaeTrainer
         CheckpointResume.CheckCompatible(checkpoint, _options, _regularizers, _noiser);
         var run = new TrainingRun(saes, _options, _regularizers, _deadSelection, _noiser, _options.BatchSize);
         CheckpointResume.Restore(checkpoint, run, _regularizers, _noiser);
-        CheckpointResume.PositionSource(source, checkpoint.Tokens, _options.BatchSize);
-        return RunSteps(run, saes, source, progress, cancellationToken);
+        using var prefetching = Prefetch(source);
+        var reader = prefetching ?? source;
+        CheckpointResume.PositionSource(reader, checkpoint.Tokens, _options.BatchSize);
+        return RunSteps(run, saes, reader, progress, cancellationToken);
     }
+
+    /// <summary>The prefetching wrapper the options ask for (it leaves the user's source open), or null to read directly.</summary>
+    private PrefetchingActivationSource? Prefetch(IActivationSource source) =>
+        _options.PrefetchSource && source is not (InMemoryActivationSource or SyntheticFeatureSource or PrefetchingActivationSource)
+            ? new PrefetchingActivationSource(source, leaveInnerOpen: true)
+            : null;
 
     private TrainingResult RunSteps(TrainingRun run, IReadOnlyList<SparseAutoencoder> saes, IActivationSource source, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {

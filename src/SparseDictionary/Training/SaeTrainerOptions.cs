@@ -53,6 +53,15 @@ public sealed class SaeTrainerOptions
     /// <summary>Conditional reinitialisation of SAEs whose latents fire unevenly early in training (seed 001); null (default) for none.</summary>
     public ReinitializationOptions? Reinitialization { get; set; }
 
+    /// <summary>
+    /// Whether the trainer reads the next batch on a background thread while a step runs
+    /// (<see cref="Data.PrefetchingActivationSource"/>), so that reading files overlaps with computing. Default true. Sources
+    /// whose rows are already in memory or computed on the fly (<see cref="Data.InMemoryActivationSource"/>,
+    /// <see cref="Data.SyntheticFeatureSource"/>) and sources that already prefetch are read directly. The rows, and so
+    /// the weights, are the same either way.
+    /// </summary>
+    public bool PrefetchSource { get; set; } = true;
+
     /// <summary>Where and how often checkpoints are written; null (default) for none.</summary>
     public CheckpointOptions? Checkpoints { get; set; }
 
