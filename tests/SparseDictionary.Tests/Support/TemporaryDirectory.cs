@@ -1,0 +1,35 @@
+namespace SparseDictionary.Tests.Support;
+
+/// <summary>A fresh folder under the system's temporary folder, deleted with everything in it on dispose.</summary>
+internal sealed class TemporaryDirectory : IDisposable
+{
+    public TemporaryDirectory()
+    {
+        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "sparse-dictionary-tests-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(Path);
+    }
+
+    public string Path { get; }
+
+    /// <summary>A path inside the folder.</summary>
+    public string File(string name) => System.IO.Path.Combine(Path, name);
+
+    /// <summary>A new sub-folder (created).</summary>
+    public string Folder(string name)
+    {
+        var folder = System.IO.Path.Combine(Path, name);
+        Directory.CreateDirectory(folder);
+        return folder;
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Path, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
