@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
 using SparseDictionary.Tensors;
@@ -311,7 +310,7 @@ public sealed class SafeTensorsFile : IDisposable
 
         using (document)
         {
-            CheckEscapedStrings(path, header);
+            JsonStrings.CheckEscapes(header, 8, $"The header of {path}");
             if (document.RootElement.ValueKind != JsonValueKind.Object)
             {
                 throw new InvalidDataException($"The header of {path} is a JSON {document.RootElement.ValueKind}; expected an object.");
@@ -339,29 +338,6 @@ public sealed class SafeTensorsFile : IDisposable
 
             CheckCoverage(path, tensors, bufferLength);
             return ([.. tensors.OrderBy(t => t.DataStart).ThenBy(t => t.DataEnd)], metadata, bufferStart);
-        }
-    }
-
-    /// <summary>
-    /// Throws unless every escaped string of the (already parsed) header decodes to valid UTF-16: JSON allows an escape
-    /// such as \ud800 that names half a surrogate pair, which no string can hold.
-    /// </summary>
-    private static void CheckEscapedStrings(string path, ReadOnlySpan<byte> header)
-    {
-        var reader = new Utf8JsonReader(header, new JsonReaderOptions { MaxDepth = 8 });
-        while (reader.Read())
-        {
-            if (reader.TokenType is JsonTokenType.PropertyName or JsonTokenType.String && reader.ValueIsEscaped)
-            {
-                try
-                {
-                    _ = reader.GetString();
-                }
-                catch (InvalidOperationException e)
-                {
-                    throw new InvalidDataException($"The header of {path} holds the string {Encoding.UTF8.GetString(reader.ValueSpan)}, whose escapes are not valid UTF-16 (an unpaired surrogate).", e);
-                }
-            }
         }
     }
 

@@ -13,9 +13,9 @@ namespace SparseDictionary.Tests.IO;
 /// </summary>
 public sealed class SafeTensorsFuzzTests(ITestOutputHelper output) : IDisposable
 {
-    private const int MutantsPerSeedFile = 2600;
+    private const int MutantsPerSeedFile = 5000;
 
-    private readonly TemporaryDirectory _folder = new();
+    private readonly TemporaryDirectory _folder = new(inMemory: true);
 
     public void Dispose() => _folder.Dispose();
 

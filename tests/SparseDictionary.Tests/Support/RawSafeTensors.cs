@@ -29,6 +29,31 @@ internal static class RawSafeTensors
         return bytes;
     }
 
+    /// <summary>A valid file holding the given tensors (raw bytes, any dtype name), contiguous in the order given.</summary>
+    public static byte[] Build(params (string Name, string DataType, long[] Shape, byte[] Data)[] tensors)
+    {
+        var header = new StringBuilder("{");
+        var offset = 0L;
+        var buffer = new List<byte>();
+        foreach (var (name, dataType, shape, data) in tensors)
+        {
+            if (header.Length > 1)
+            {
+                header.Append(',');
+            }
+
+            header.Append(System.Text.Json.JsonSerializer.Serialize(name))
+                .Append($":{{\"dtype\":\"{dataType}\",\"shape\":[{string.Join(",", shape)}],\"data_offsets\":[{offset},{offset + data.Length}]}}");
+            offset += data.Length;
+            buffer.AddRange(data);
+        }
+
+        return Build(header.Append('}').ToString(), buffer.ToArray());
+    }
+
+    /// <summary>Little-endian IEEE half-precision bytes of <paramref name="values"/> (each rounded to the nearest half).</summary>
+    public static byte[] Halves(IEnumerable<float> values) => UInt16s(values.Select(v => BitConverter.HalfToUInt16Bits((Half)v)).ToArray());
+
     /// <summary>Little-endian bytes of 16-bit patterns (F16, BF16).</summary>
     public static byte[] UInt16s(params ushort[] values)
     {

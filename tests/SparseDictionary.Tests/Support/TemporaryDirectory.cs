@@ -3,9 +3,13 @@ namespace SparseDictionary.Tests.Support;
 /// <summary>A fresh folder under the system's temporary folder, deleted with everything in it on dispose.</summary>
 internal sealed class TemporaryDirectory : IDisposable
 {
-    public TemporaryDirectory()
+    /// <summary>Creates the folder.</summary>
+    /// <param name="inMemory">Place it in /dev/shm (a RAM file system) where there is one: writing thousands of small
+    /// files there takes microseconds each instead of a millisecond on a disk.</param>
+    public TemporaryDirectory(bool inMemory = false)
     {
-        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "sparse-dictionary-tests-" + Guid.NewGuid().ToString("N"));
+        var parent = inMemory && Directory.Exists("/dev/shm") ? "/dev/shm" : System.IO.Path.GetTempPath();
+        Path = System.IO.Path.Combine(parent, "sparse-dictionary-tests-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Path);
     }
 
