@@ -1,6 +1,8 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using System.Text.Unicode;
 using SparseDictionary.Tensors;
 
 namespace SparseDictionary.IO;
@@ -14,8 +16,8 @@ namespace SparseDictionary.IO;
 /// <para>The file is memory-mapped: opening it reads only the header, and <see cref="GetMatrix"/> views an F32 tensor
 /// in place, without copying it into managed memory. F16, BF16 and F64 tensors are converted to float32 on read.</para>
 /// <para>The file is treated as hostile. Opening it checks everything the specification requires before any tensor is
-/// read: the header length against the file's length and a 100,000,000-byte cap, the JSON (a single object, no
-/// repeated key, string metadata), every dtype, every shape (non-negative, no overflow), every byte range (inside the
+/// read: the header length against the file's length and a 100,000,000-byte cap, the JSON (valid UTF-8, a single
+/// object, no repeated key at any level, string metadata), every dtype, every shape (non-negative, no overflow), every byte range (inside the
 /// buffer, equal to shape x element size), and that the ranges cover the buffer exactly, without overlap or hole. Any
 /// failure throws <see cref="InvalidDataException"/> naming the path and the problem; nothing is allocated because a
 /// header claims a size.</para>
@@ -28,6 +30,9 @@ public sealed class SafeTensorsFile : IDisposable
     public const long MaxHeaderBytes = 100_000_000;
 
     private const string MetadataKey = "__metadata__";
+
+    /// <summary>Elements converted per chunk: 2^27 of 8 bytes is 1 GiB, within one span's reach.</summary>
+    private const int ChunkElements = 1 << 27;
 
     private readonly MappedFile _file;
     private readonly Dictionary<string, SafeTensorInfo> _byName;
@@ -114,7 +119,7 @@ public sealed class SafeTensorsFile : IDisposable
             return Matrix.Wrap(_file.FloatView(_bufferStart + info.DataStart, count), (int)rows, (int)columns);
         }
 
-        var values = new float[count];
+        var values = new float[CheckedCount(ExpectFloat(name))];
         ReadSingle(name, values);
         return Matrix.Wrap(values, (int)rows, (int)columns);
     }
@@ -125,7 +130,7 @@ public sealed class SafeTensorsFile : IDisposable
     /// <exception cref="InvalidDataException">The tensor is not F32, F16, BF16 or F64, or larger than one array.</exception>
     public float[] ReadSingle(string name)
     {
-        var values = new float[CheckedCount(GetInfo(name))];
+        var values = new float[CheckedCount(ExpectFloat(name))];
         ReadSingle(name, values);
         return values;
     }
@@ -144,35 +149,42 @@ public sealed class SafeTensorsFile : IDisposable
             throw new ArgumentException($"Tensor '{name}' of {Path} has {count} elements but the destination holds {destination.Length}.", nameof(destination));
         }
 
-        var bytes = TensorBytes(info);
-        switch (info.DataType)
+        ExpectFloat(name);
+        var size = SafeTensorInfo.ElementSize(info.DataType);
+
+        // In chunks: a tensor may hold more bytes than one span can address (e.g. 2^30 F32 values).
+        for (long start = 0; start < count; start += ChunkElements)
         {
-            case SafeTensorsDataType.F32:
-                CopyLittleEndian(bytes, MemoryMarshal.AsBytes(destination));
-                break;
-            case SafeTensorsDataType.F16:
-                for (var i = 0; i < count; i++)
-                {
-                    destination[i] = (float)BitConverter.UInt16BitsToHalf(BinaryPrimitives.ReadUInt16LittleEndian(bytes[(2 * i)..]));
-                }
+            var length = (int)Math.Min(ChunkElements, count - start);
+            var bytes = _file.Bytes(_bufferStart + info.DataStart + (start * size), length * size);
+            var chunk = destination.Slice((int)start, length);
+            switch (info.DataType)
+            {
+                case SafeTensorsDataType.F32:
+                    CopyLittleEndian(bytes, MemoryMarshal.AsBytes(chunk));
+                    break;
+                case SafeTensorsDataType.F16:
+                    for (var i = 0; i < length; i++)
+                    {
+                        chunk[i] = (float)BitConverter.UInt16BitsToHalf(BinaryPrimitives.ReadUInt16LittleEndian(bytes[(2 * i)..]));
+                    }
 
-                break;
-            case SafeTensorsDataType.BF16:
-                for (var i = 0; i < count; i++)
-                {
-                    destination[i] = BitConverter.UInt32BitsToSingle((uint)BinaryPrimitives.ReadUInt16LittleEndian(bytes[(2 * i)..]) << 16);
-                }
+                    break;
+                case SafeTensorsDataType.BF16:
+                    for (var i = 0; i < length; i++)
+                    {
+                        chunk[i] = BitConverter.UInt32BitsToSingle((uint)BinaryPrimitives.ReadUInt16LittleEndian(bytes[(2 * i)..]) << 16);
+                    }
 
-                break;
-            case SafeTensorsDataType.F64:
-                for (var i = 0; i < count; i++)
-                {
-                    destination[i] = (float)BinaryPrimitives.ReadDoubleLittleEndian(bytes[(8 * i)..]);
-                }
+                    break;
+                default:
+                    for (var i = 0; i < length; i++)
+                    {
+                        chunk[i] = (float)BinaryPrimitives.ReadDoubleLittleEndian(bytes[(8 * i)..]);
+                    }
 
-                break;
-            default:
-                throw new InvalidDataException($"Tensor '{name}' of {Path} is {info.DataType}; expected a floating-point type (F32, F16, BF16 or F64).");
+                    break;
+            }
         }
     }
 
@@ -184,7 +196,7 @@ public sealed class SafeTensorsFile : IDisposable
     {
         var info = ExpectType(name, SafeTensorsDataType.I64);
         var values = new long[CheckedCount(info)];
-        CopyLittleEndian(TensorBytes(info), MemoryMarshal.AsBytes(values.AsSpan()));
+        CopyElements(info, values.AsSpan());
         if (!BitConverter.IsLittleEndian)
         {
             BinaryPrimitives.ReverseEndianness(values, values);
@@ -201,7 +213,7 @@ public sealed class SafeTensorsFile : IDisposable
     {
         var info = ExpectType(name, SafeTensorsDataType.I32);
         var values = new int[CheckedCount(info)];
-        CopyLittleEndian(TensorBytes(info), MemoryMarshal.AsBytes(values.AsSpan()));
+        CopyElements(info, values.AsSpan());
         if (!BitConverter.IsLittleEndian)
         {
             BinaryPrimitives.ReverseEndianness(values, values);
@@ -219,6 +231,14 @@ public sealed class SafeTensorsFile : IDisposable
     /// <summary>The byte offset in the file of the first element of <paramref name="info"/>.</summary>
     internal long FileOffset(SafeTensorInfo info) => _bufferStart + info.DataStart;
 
+    private SafeTensorInfo ExpectFloat(string name)
+    {
+        var info = GetInfo(name);
+        return info.DataType is SafeTensorsDataType.F32 or SafeTensorsDataType.F16 or SafeTensorsDataType.BF16 or SafeTensorsDataType.F64
+            ? info
+            : throw new InvalidDataException($"Tensor '{name}' of {Path} is {info.DataType}; expected a floating-point type (F32, F16, BF16 or F64).");
+    }
+
     private SafeTensorInfo ExpectType(string name, SafeTensorsDataType type)
     {
         var info = GetInfo(name);
@@ -233,7 +253,17 @@ public sealed class SafeTensorsFile : IDisposable
             : throw new InvalidDataException($"Tensor '{info.Name}' of {Path} has {count} elements; one buffer holds at most {Array.MaxLength}.");
     }
 
-    private ReadOnlySpan<byte> TensorBytes(SafeTensorInfo info) => _file.Bytes(_bufferStart + info.DataStart, checked((int)(info.DataEnd - info.DataStart)));
+    /// <summary>Copies the tensor's elements (exactly destination.Length of them) in chunks that one span of bytes can address.</summary>
+    private void CopyElements<T>(SafeTensorInfo info, Span<T> destination)
+        where T : unmanaged
+    {
+        var size = Unsafe.SizeOf<T>();
+        for (long start = 0; start < destination.Length; start += ChunkElements)
+        {
+            var length = (int)Math.Min(ChunkElements, destination.Length - start);
+            CopyLittleEndian(_file.Bytes(_bufferStart + info.DataStart + (start * size), length * size), MemoryMarshal.AsBytes(destination.Slice((int)start, length)));
+        }
+    }
 
     private static void CopyLittleEndian(ReadOnlySpan<byte> source, Span<byte> destination)
     {
@@ -267,6 +297,11 @@ public sealed class SafeTensorsFile : IDisposable
             throw new InvalidDataException($"The header of {path} does not start with '{{'; a safetensors header is a JSON object.");
         }
 
+        if (!Utf8.IsValid(header))
+        {
+            throw new InvalidDataException($"The header of {path} is not valid UTF-8; a safetensors header is UTF-8 JSON.");
+        }
+
         var bufferStart = 8 + (long)headerLength;
         var bufferLength = file.Length - bufferStart;
         JsonDocument document;
@@ -281,6 +316,7 @@ public sealed class SafeTensorsFile : IDisposable
 
         using (document)
         {
+            JsonStrings.CheckEscapes(header, 8, $"The header of {path}");
             if (document.RootElement.ValueKind != JsonValueKind.Object)
             {
                 throw new InvalidDataException($"The header of {path} is a JSON {document.RootElement.ValueKind}; expected an object.");
@@ -337,6 +373,15 @@ public sealed class SafeTensorsFile : IDisposable
         if (element.ValueKind != JsonValueKind.Object)
         {
             throw new InvalidDataException($"Tensor '{name}' of {path} is a JSON {element.ValueKind}; expected an object with dtype, shape and data_offsets.");
+        }
+
+        var fields = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var field in element.EnumerateObject())
+        {
+            if (!fields.Add(field.Name))
+            {
+                throw new InvalidDataException($"Tensor '{name}' of {path} names '{field.Name}' twice.");
+            }
         }
 
         if (!element.TryGetProperty("dtype", out var dtypeElement) || dtypeElement.ValueKind != JsonValueKind.String)

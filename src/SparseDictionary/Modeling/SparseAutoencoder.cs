@@ -306,18 +306,58 @@ public sealed class SparseAutoencoder
     /// <param name="directory">The folder; created when missing. Existing files of the layout are replaced, each atomically.</param>
     /// <exception cref="ArgumentException">The activation's type is not registered with <see cref="IO.ActivationRegistry"/>.</exception>
     /// <exception cref="IOException">A file cannot be written; the message names it.</exception>
-    public void Save(string directory)
+    public void Save(string directory) => Save(directory, IO.SaeFileLayout.Native);
+
+    /// <summary>
+    /// Saves the SAE in <paramref name="layout"/>: the library's own (see <see cref="Save(string)"/>), SAELens's
+    /// (<c>cfg.json</c> + <c>sae_weights.safetensors</c>, W_enc stored transposed as [d_in, d_sae]) or sparsify's
+    /// (<c>cfg.json</c> + <c>sae.safetensors</c>). docs/formats.md lists the config fields written.
+    /// </summary>
+    /// <param name="directory">The folder; created when missing. Existing files of the layout are replaced, each atomically.</param>
+    /// <param name="layout">The layout.</param>
+    /// <exception cref="ArgumentException">The layout cannot hold this SAE's activation (SAELens: TopK or ReLU; sparsify: TopK), or the activation is not registered (native).</exception>
+    /// <exception cref="IOException">A file cannot be written; the message names it.</exception>
+    public void Save(string directory, IO.SaeFileLayout layout)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
-        IO.NativeSaeLayout.Save(this, directory);
+        switch (layout)
+        {
+            case IO.SaeFileLayout.Native:
+                IO.NativeSaeLayout.Save(this, directory);
+                break;
+            case IO.SaeFileLayout.SaeLens:
+                IO.SaeLensLayout.Save(this, directory);
+                break;
+            case IO.SaeFileLayout.Sparsify:
+                IO.SparsifyLayout.Save(this, directory);
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(layout), layout, "Expected Native, SaeLens or Sparsify.");
+        }
     }
 
-    /// <summary>Loads an SAE saved by <see cref="Save(string)"/>.</summary>
-    /// <param name="directory">A folder holding <c>sparse_dictionary.json</c> and <c>weights.safetensors</c>.</param>
+    /// <summary>The layout of the SAE saved in <paramref name="directory"/>, detected from its files, or null when none matches.</summary>
+    /// <param name="directory">A folder.</param>
+    /// <returns>Native when it holds <c>sparse_dictionary.json</c>; SaeLens for <c>cfg.json</c> + <c>sae_weights.safetensors</c>; Sparsify for <c>cfg.json</c> + <c>sae.safetensors</c>.</returns>
+    public static IO.SaeFileLayout? DetectLayout(string directory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        return IO.NativeSaeLayout.IsLayout(directory) ? IO.SaeFileLayout.Native
+            : IO.SaeLensLayout.IsLayout(directory) ? IO.SaeFileLayout.SaeLens
+            : IO.SparsifyLayout.IsLayout(directory) ? IO.SaeFileLayout.Sparsify
+            : null;
+    }
+
+    /// <summary>
+    /// Loads an SAE from <paramref name="directory"/>, in whichever layout its files show (<see cref="DetectLayout"/>):
+    /// the library's own (bit-identical to what <see cref="Save(string)"/> wrote), SAELens's or sparsify's. A model from
+    /// SAELens or sparsify encodes and decodes as that project's forward pass does on the same weights.
+    /// </summary>
+    /// <param name="directory">The folder.</param>
     /// <returns>The SAE.</returns>
     /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
     /// <exception cref="FileNotFoundException">A file of the layout is missing; the message names it.</exception>
-    /// <exception cref="InvalidDataException">A file is malformed, a tensor has the wrong shape or type, or the activation kind is not registered; the message names the file.</exception>
+    /// <exception cref="InvalidDataException">No layout matches the folder's files, a file is malformed, a tensor has the wrong shape or type, the architecture is not supported (e.g. SAELens's JumpReLU), or the activation kind is not registered; the message names the file.</exception>
     public static SparseAutoencoder Load(string directory)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
@@ -326,12 +366,14 @@ public sealed class SparseAutoencoder
             throw new DirectoryNotFoundException($"The SAE folder {directory} does not exist.");
         }
 
-        if (!IO.NativeSaeLayout.IsLayout(directory))
+        return DetectLayout(directory) switch
         {
-            throw new InvalidDataException($"{directory} holds no {IO.NativeSaeLayout.ConfigFile}; it is not an SAE saved by this library.");
-        }
-
-        return IO.NativeSaeLayout.Load(directory);
+            IO.SaeFileLayout.Native => IO.NativeSaeLayout.Load(directory),
+            IO.SaeFileLayout.SaeLens => IO.SaeLensLayout.Load(directory),
+            IO.SaeFileLayout.Sparsify => IO.SparsifyLayout.Load(directory),
+            _ => throw new InvalidDataException(
+                $"{directory} holds no SAE layout this library reads: {IO.NativeSaeLayout.ConfigFile} (this library), cfg.json + sae_weights.safetensors (SAELens) or cfg.json + sae.safetensors (sparsify)."),
+        };
     }
 
     /// <summary>A deep copy: the same activation object, copies of all weights.</summary>
