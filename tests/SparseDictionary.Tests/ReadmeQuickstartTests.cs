@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using SparseDictionary.Activations;
 using SparseDictionary.Data;
+using SparseDictionary.IO;
 using SparseDictionary.Metrics.Similarity;
 using SparseDictionary.Modeling;
 using SparseDictionary.Regularization;
@@ -60,6 +61,62 @@ public partial class ReadmeQuickstartTests
         _ = reconstruction;
     }
 
+    [Fact]
+    public void YourOwnActivations_Runs()
+    {
+        using var scratch = new Support.ScratchFolder();
+        var shardFolder = Path.Combine(scratch.Path, "shards");
+        Directory.CreateDirectory(shardFolder);
+        var synthetic = new SyntheticFeatureSource(new SyntheticFeatureOptions { InputDimension = 32, FeatureCount = 64, GroupCount = 4, ActiveFeatures = 4 });
+        for (var shard = 0; shard < 3; shard++)
+        {
+            var rows = new Matrix(3000, 32);
+            synthetic.Read(rows);
+            NpyFile.Write(Path.Combine(shardFolder, $"activations-{shard}.npy"), rows);
+        }
+
+        var (trained, loaded) = YourOwnActivations(shardFolder, Path.Combine(scratch.Path, "checkpoints"), Path.Combine(scratch.Path, "sae"), Path.Combine(scratch.Path, "sae-saelens"));
+
+        loaded.DecoderWeights.Span.ToArray().Should().Equal(trained.DecoderWeights.Span.ToArray());
+        SparseAutoencoder.DetectLayout(Path.Combine(scratch.Path, "sae-saelens")).Should().Be(SaeFileLayout.SaeLens);
+        TrainingCheckpoint.List(Path.Combine(scratch.Path, "checkpoints")).Should().NotBeEmpty();
+    }
+
+    [Fact]
+    public void Readme_ShowsTheYourOwnActivationsCode()
+    {
+        var root = FindRepositoryRoot();
+        var source = File.ReadAllText(Path.Combine(root, "tests", "SparseDictionary.Tests", "ReadmeQuickstartTests.cs"));
+        var readme = File.ReadAllText(Path.Combine(root, "README.md"));
+        var code = Dedent(ActivationsRegion().Match(source).Groups[1].Value);
+        var block = ActivationsBlock().Match(readme).Groups[1].Value;
+        code.Should().NotBeEmpty();
+        block.Replace("\r\n", "\n").Trim().Should().Be(code.Trim());
+    }
+
+    private static (SparseAutoencoder Trained, SparseAutoencoder Loaded) YourOwnActivations(string shardFolder, string checkpointFolder, string modelFolder, string saeLensFolder)
+    {
+        // activations:begin
+        // A folder of .npy shards (rows x d, float32 or float16, e.g. written by numpy.save), memory-mapped and
+        // streamed: the data may be larger than memory. Each epoch visits the shards and their rows in a seeded order.
+        using var source = NpyActivationSource.FromFolder(shardFolder, shuffle: true, seed: 1);
+        var sae = new SparseAutoencoder(source.Dimension, latentCount: 128, new TopKActivation(k: 4));
+        var trainer = new SaeTrainer(new SaeTrainerOptions
+        {
+            LearningRate = 5e-3f, BatchSize = 500, TotalTokens = 50_000,
+            Checkpoints = new CheckpointOptions { Directory = checkpointFolder, IntervalSteps = 25 },
+        });
+        trainer.Train(sae, source);
+        // After an interruption, the same trainer and source continue bit for bit:
+        //   trainer.Resume(TrainingCheckpoint.LoadLatest(checkpointFolder), source);
+
+        sae.Save(modelFolder);                                // the library's layout
+        sae.Save(saeLensFolder, SaeFileLayout.SaeLens);      // cfg.json + sae_weights.safetensors for SAELens
+        var loaded = SparseAutoencoder.Load(modelFolder);     // any of the three layouts, detected from the files
+        // activations:end
+        return (sae, loaded);
+    }
+
     private static string Dedent(string code)
     {
         var lines = code.Replace("\r\n", "\n").Split('\n');
@@ -83,4 +140,10 @@ public partial class ReadmeQuickstartTests
 
     [GeneratedRegex(@"<!-- quickstart -->\s*```csharp\r?\n(.*?)```", RegexOptions.Singleline)]
     private static partial Regex ReadmeBlock();
+
+    [GeneratedRegex(@"// activations:begin\r?\n(.*?)\r?\n\s*// activations:end", RegexOptions.Singleline)]
+    private static partial Regex ActivationsRegion();
+
+    [GeneratedRegex(@"<!-- your-own-activations -->\s*```csharp\r?\n(.*?)```", RegexOptions.Singleline)]
+    private static partial Regex ActivationsBlock();
 }
