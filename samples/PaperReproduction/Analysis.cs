@@ -68,7 +68,7 @@ internal static class Analysis
                 .ToArray();
 
             results.Add(new RunAnalysis(name, method, seed, correlation, recovery.Average(r => r.Mean), recovery.Average(r => r.ShareAbove(0.9)), cluster, fvu, reinitializations));
-            ScatterPlot.Write(Path.Combine(plotsFolder, $"{name}.png"), $"{name}: r = {correlation:F3}, cluster {cluster:F1} per SAE", profiles);
+            ScatterPlot.Write(Path.Combine(plotsFolder, $"{name}.png"), $"{name}: r = {correlation:F3}, cluster {cluster:F1} per SAE (circles SAE 1, triangles SAE 2)", profiles);
         }
 
         return results;

@@ -44,6 +44,7 @@ internal enum Method
 /// <param name="DropoutRate">Dropout rate p of denoising.</param>
 /// <param name="Beta">Weight beta of the denoising term.</param>
 /// <param name="Matcher">How MFR pairs the decoder rows.</param>
+/// <param name="Symmetric">Whether MFR matches both ways and averages the two MMCS.</param>
 /// <param name="AuxK">Whether to add the AuxK dead-latent term (not part of the paper's methods).</param>
 /// <param name="HeldOutRows">Rows of the held-out evaluation set.</param>
 /// <param name="UniqueTau">Cosine threshold of the unique-feature share.</param>
@@ -63,6 +64,7 @@ internal sealed record RunSettings(
     double DropoutRate,
     float Beta,
     IFeatureMatcher Matcher,
+    bool Symmetric,
     bool AuxK,
     int HeldOutRows,
     double UniqueTau,
@@ -118,9 +120,10 @@ internal static class Experiment
     /// </summary>
     /// <param name="heldOut">The held-out rows of this seed (samples that follow the training budget, never trained on).</param>
     /// <param name="saveDirectory">When given, the two trained SAEs are saved there (sae-1, sae-2, the library's layout) with the run's reinitialisations.</param>
+    /// <param name="resume">Continue from the newest checkpoint in the run's folder when there is one.</param>
     /// <param name="progress">Receives the trainer's progress reports.</param>
     public static RunMeasures Run(
-        Method method, int seed, SyntheticFeatureSource source, RunSettings settings, Matrix heldOut, string? saveDirectory, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+        Method method, int seed, SyntheticFeatureSource source, RunSettings settings, Matrix heldOut, string? saveDirectory, bool resume, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
         var stopwatch = Stopwatch.StartNew();
         var saes = Enumerable.Range(1, SaeCount)
@@ -137,6 +140,7 @@ internal static class Experiment
                 ScaleByInputDimension = settings.AlphaPerEntry,
                 WarmupSteps = settings.MfrWarmupSteps,
                 Matcher = settings.Matcher,
+                Symmetric = settings.Symmetric,
             });
             regularizers.Add(mfr);
         }
@@ -155,12 +159,26 @@ internal static class Experiment
             DenoisingWeight = settings.Beta,
             Seed = seed,
             ProgressIntervalSteps = 50,
+            Checkpoints = saveDirectory is null ? null : new CheckpointOptions { Directory = Path.Combine(saveDirectory, "checkpoints"), IntervalSteps = (int)Math.Clamp(settings.Tokens / settings.BatchSize / 10, 1, 500), Keep = 2 },
             Reinitialization = method.UsesReinitialization()
                 ? new ReinitializationOptions { Steps = settings.ReinitializationSteps, Measure = InactivityMeasure.Linear, Threshold = settings.ReinitializationThreshold }
                 : null,
         };
         var noiser = method.UsesDenoising() ? new DropoutNoiser(settings.DropoutRate, invertedScaling: true, seed: seed) : null;
-        var result = new SaeTrainer(options, regularizers, noiser).Train(saes, source, progress, cancellationToken);
+        var trainer = new SaeTrainer(options, regularizers, noiser);
+        TrainingResult result;
+        if (resume && options.Checkpoints is { } checkpoints && TrainingCheckpoint.List(checkpoints.Directory).Count > 0)
+        {
+            var checkpoint = TrainingCheckpoint.LoadLatest(checkpoints.Directory);
+            Console.WriteLine($"  continuing from {checkpoint.Path} (step {checkpoint.Step:N0}){(checkpoint.Skipped.Count > 0 ? $"; skipped {string.Join("; ", checkpoint.Skipped)}" : string.Empty)}");
+            result = trainer.Resume(checkpoint, source, progress, cancellationToken);
+            saes = [.. checkpoint.Saes];
+        }
+        else
+        {
+            result = trainer.Train(saes, source, progress, cancellationToken);
+        }
+
         if (saveDirectory is not null && !result.Cancelled)
         {
             for (var i = 0; i < saes.Length; i++)

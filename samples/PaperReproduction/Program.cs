@@ -14,16 +14,29 @@ const long PaperTokens = 100_000_000;
 const int PaperWarmupSteps = 100;
 var methodNames = Enum.GetValues<Method>().Select(m => m.Name()).ToArray();
 
-var dimension = new Option<int>("--dimension") { Description = "Input dimension d.", DefaultValueFactory = _ => 256 };
-var features = new Option<int>("--features") { Description = "Ground-truth features G.", DefaultValueFactory = _ => 512 };
-var groups = new Option<int>("--groups") { Description = "Feature groups E.", DefaultValueFactory = _ => 12 };
-var active = new Option<int>("--active") { Description = "Active features per sample K.", DefaultValueFactory = _ => 36 };
-var decay = new Option<double>("--decay") { Description = "Within-group decay lambda of the feature probabilities.", DefaultValueFactory = _ => 0.99 };
+var dimension = new Option<int>("--dimension") { Description = "Input dimension d.", DefaultValueFactory = _ => 256, Recursive = true };
+var features = new Option<int>("--features") { Description = "Ground-truth features G.", DefaultValueFactory = _ => 512, Recursive = true };
+var groups = new Option<int>("--groups") { Description = "Feature groups E.", DefaultValueFactory = _ => 12, Recursive = true };
+var active = new Option<int>("--active") { Description = "Active features per sample K (per group with --mode all-groups).", DefaultValueFactory = _ => 36, Recursive = true };
+var decay = new Option<double>("--decay") { Description = "Within-group decay lambda of the feature probabilities.", DefaultValueFactory = _ => 0.99, Recursive = true };
+var modeNames = new Dictionary<string, SyntheticActiveSetMode>
+{
+    ["one-group"] = SyntheticActiveSetMode.OneGroup,
+    ["all-groups"] = SyntheticActiveSetMode.AllGroups,
+    ["shared-chunk"] = SyntheticActiveSetMode.SharedWithinChunk,
+};
+var mode = new Option<string>("--mode")
+{
+    Description = "Data reading: one-group (section 3.1: K features of one group per sample), all-groups (section 3.2: K in each of the E groups), shared-chunk (the authors' code: one active set per group per chunk of 1,000,000 samples).",
+    DefaultValueFactory = _ => "one-group",
+    Recursive = true,
+};
+mode.AcceptOnlyFromAmong([.. modeNames.Keys]);
 var latents = new Option<int>("--latents") { Description = "Latents per SAE.", DefaultValueFactory = _ => 512 };
 var k = new Option<int>("--k") { Description = "TopK k.", DefaultValueFactory = _ => 36 };
-var tokens = new Option<long>("--tokens") { Description = "Training samples per run (each method and seed).", DefaultValueFactory = _ => 500_000 };
-var full = new Option<bool>("--full") { Description = $"The paper's budget: {PaperTokens:N0} samples per run (overrides --tokens)." };
-var batch = new Option<int>("--batch") { Description = "Batch size.", DefaultValueFactory = _ => 10_000 };
+var tokens = new Option<long>("--tokens") { Description = "Training samples per run (each method and seed).", DefaultValueFactory = _ => 500_000, Recursive = true };
+var full = new Option<bool>("--full") { Description = $"The paper's budget: {PaperTokens:N0} samples per run (overrides --tokens).", Recursive = true };
+var batch = new Option<int>("--batch") { Description = "Batch size.", DefaultValueFactory = _ => 10_000, Recursive = true };
 var learningRate = new Option<float>("--lr") { Description = "Peak AdamW learning rate (linear decay over the last 20% of the run).", DefaultValueFactory = _ => 1e-2f };
 var learningRateWarmup = new Option<int>("--lr-warmup") { Description = "Steps of linear learning-rate warm-up.", DefaultValueFactory = _ => 5 };
 var seeds = new Option<int>("--seeds") { Description = "Seeds (data, ground truth and initial weights differ per seed).", DefaultValueFactory = _ => 3 };
@@ -39,16 +52,46 @@ matcher.AcceptOnlyFromAmong("max-cosine", "hungarian");
 var dropout = new Option<double>("--dropout") { Description = "Dropout rate of denoising (inverted scaling).", DefaultValueFactory = _ => 0.1 };
 var beta = new Option<float>("--beta") { Description = "Weight beta of the denoising term.", DefaultValueFactory = _ => 1f };
 var auxK = new Option<bool>("--auxk") { Description = "Add the AuxK dead-latent term to every method (not part of the paper's setup)." };
-var heldOutRows = new Option<int>("--heldout") { Description = "Held-out samples for FVU (the samples after the training budget, same ground truth).", DefaultValueFactory = _ => 20_000 };
+var heldOutRows = new Option<int>("--heldout") { Description = "Held-out samples for FVU (the samples after the training budget, same ground truth).", DefaultValueFactory = _ => 20_000, Recursive = true };
 var uniqueTau = new Option<double>("--unique-tau") { Description = "Cosine above which two latents of one SAE count as duplicates.", DefaultValueFactory = _ => 0.9 };
 var save = new Option<string?>("--save") { Description = "Folder to save each run's two SAEs in (<folder>/seed<N>-<method>/sae-1, sae-2, the library's layout), with its reinitialisations and measures." };
+var resume = new Option<bool>("--resume") { Description = "With --save: skip runs whose measures are saved, and continue interrupted runs from their newest checkpoint (<folder>/seed<N>-<method>/checkpoints, written every tenth of a run, at most every 500 steps)." };
+var symmetric = new Option<bool>("--symmetric") { Description = "MFR: match the decoders both ways and average the two MMCS (max-cosine matching)." };
 var coverageTau = new Option<double>("--coverage-tau") { Description = "Cosine above which a ground-truth feature counts as covered.", DefaultValueFactory = _ => 0.7 };
 
 var command = new RootCommand("Compare baseline, MFR, denoising and MFR + denoising SAE training on the MFR paper's synthetic data.")
 {
     dimension, features, groups, active, decay, latents, k, tokens, full, batch, learningRate, learningRateWarmup, seeds, methods,
-    alpha, alphaUnscaled, mfrWarmup, reinitSteps, reinitThreshold, matcher, dropout, beta, auxK, heldOutRows, uniqueTau, coverageTau, save,
+    alpha, alphaUnscaled, mfrWarmup, reinitSteps, reinitThreshold, matcher, dropout, beta, auxK, heldOutRows, uniqueTau, coverageTau, save, resume, symmetric, mode,
 };
+
+var runs = new Option<string>("--runs") { Description = "The --save folder of a reproduction run.", Required = true };
+var plots = new Option<string>("--plots") { Description = "Folder for one scatter plot (PNG) per run.", DefaultValueFactory = _ => "plots" };
+var report = new Option<string?>("--report") { Description = "Markdown file for the table (printed either way)." };
+var analyze = new Command("analyze", "Recompute the paper's measures from the SAEs a run saved (--save), draw the paper's Figure 2-5 scatter per run, and print a table of mean ± standard deviation per method. Pass the data options the runs used.")
+{
+    runs, plots, report,
+};
+command.Subcommands.Add(analyze);
+analyze.SetAction(parse =>
+{
+    var budget = parse.GetValue(full) ? PaperTokens : parse.GetValue(tokens);
+    var samples = budget / parse.GetValue(batch) * parse.GetValue(batch);
+    var results = Analysis.Run(parse.GetValue(runs)!, seed => SourceFor(parse, seed), samples, parse.GetValue(heldOutRows), parse.GetValue(plots)!);
+    var table = Analysis.Table(results);
+    Console.WriteLine(table);
+    foreach (var run in results)
+    {
+        Console.WriteLine($"{run.Name}: reinitialisations (SAE:step) {(run.ReinitializationSteps.Length == 0 ? "none" : string.Join(", ", run.ReinitializationSteps))}");
+    }
+
+    if (parse.GetValue(report) is { } path)
+    {
+        File.WriteAllText(path, table);
+    }
+
+    return 0;
+});
 
 command.SetAction((parse, cancellationToken) =>
 {
@@ -77,20 +120,11 @@ command.SetAction((parse, cancellationToken) =>
         parse.GetValue(alpha), !parse.GetValue(alphaUnscaled), Math.Min(parse.GetValue(mfrWarmup), quarter), Math.Min(parse.GetValue(reinitSteps), quarter),
         parse.GetValue(reinitThreshold), parse.GetValue(dropout), parse.GetValue(beta),
         parse.GetValue(matcher) == "hungarian" ? new HungarianFeatureMatcher() : MaxCosineMatcher.Instance,
+        parse.GetValue(symmetric),
         parse.GetValue(auxK), parse.GetValue(heldOutRows), parse.GetValue(uniqueTau), parse.GetValue(coverageTau));
     var chosen = parse.GetValue(methods)!.Distinct().Select(Experiment.Parse).Order().ToArray();
     var seedCount = parse.GetValue(seeds);
-    SyntheticFeatureSource SourceFor(int seed) => new(new SyntheticFeatureOptions
-    {
-        InputDimension = parse.GetValue(dimension),
-        FeatureCount = parse.GetValue(features),
-        GroupCount = parse.GetValue(groups),
-        ActiveFeatures = parse.GetValue(active),
-        Decay = parse.GetValue(decay),
-        Seed = seed,
-    });
-
-    var probe = SourceFor(0);
+    var probe = SourceFor(parse, 0);
     AnsiConsole.MarkupLine($"[bold]MFR paper, synthetic data[/]: d = {probe.Dimension}, {probe.FeatureCount} ground-truth features ({probe.UsedFeatureCount} used) in {probe.GroupCount} groups, {probe.ActiveFeatures} active per sample, lambda = {probe.Decay}.");
     AnsiConsole.MarkupLine($"{Experiment.SaeCount} TopK SAEs per run, {settings.Latents} latents, k = {settings.K}; AdamW lr {settings.LearningRate:G3} ({settings.LearningRateWarmupSteps}-step warm-up, linear decay over the last 20%){(settings.AuxK ? ", AuxK on" : string.Empty)}.");
     AnsiConsole.MarkupLine($"Budget: {steps:N0} steps x {batchSize:N0} = {steps * batchSize:N0} samples per run{(budget == PaperTokens ? " (the paper's)" : $" (the paper: {PaperTokens:N0})")}; {chosen.Length} methods x {seedCount} seeds = {chosen.Length * seedCount} runs.");
@@ -104,7 +138,7 @@ command.SetAction((parse, cancellationToken) =>
     for (var seed = 0; seed < seedCount; seed++)
     {
         // Held-out rows: the samples that follow the training budget (sample i depends only on the seed and i).
-        var heldOutSource = SourceFor(seed);
+        var heldOutSource = SourceFor(parse, seed);
         heldOutSource.Seek(steps * batchSize);
         var heldOut = new Matrix(settings.HeldOutRows, heldOutSource.Dimension);
         heldOutSource.Read(heldOut);
@@ -112,7 +146,15 @@ command.SetAction((parse, cancellationToken) =>
         {
             var label = $"seed {seed} {method.Name()}";
             var runDirectory = parse.GetValue(save) is { } saveRoot ? Path.Combine(saveRoot, $"seed{seed}-{method.Name()}") : null;
-            var run = Experiment.Run(method, seed, SourceFor(seed), settings, heldOut, runDirectory, new RunProgress(label), cancellationToken);
+            if (parse.GetValue(resume) && runDirectory is not null && File.Exists(Path.Combine(runDirectory, "measures.json")))
+            {
+                var saved = System.Text.Json.JsonSerializer.Deserialize<RunMeasures>(File.ReadAllText(Path.Combine(runDirectory, "measures.json")), MeasuresJson)!;
+                results[method].Add(saved);
+                Console.WriteLine($"seed {seed}  {method.Name(),-14} done before: measures read from {runDirectory}");
+                continue;
+            }
+
+            var run = Experiment.Run(method, seed, SourceFor(parse, seed), settings, heldOut, runDirectory, parse.GetValue(resume), new RunProgress(label), cancellationToken);
             if (run.Cancelled)
             {
                 AnsiConsole.MarkupLine("[yellow]Cancelled.[/]");
@@ -122,7 +164,7 @@ command.SetAction((parse, cancellationToken) =>
             results[method].Add(run);
             if (runDirectory is not null)
             {
-                File.WriteAllText(Path.Combine(runDirectory, "measures.json"), System.Text.Json.JsonSerializer.Serialize(run, new System.Text.Json.JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
+                File.WriteAllText(Path.Combine(runDirectory, "measures.json"), System.Text.Json.JsonSerializer.Serialize(run, MeasuresJson));
             }
 
             var similarity = double.IsNaN(run.MfrSimilarity) ? "   -  " : $"{run.MfrSimilarity:F4}";
@@ -137,6 +179,17 @@ command.SetAction((parse, cancellationToken) =>
 });
 
 return await command.Parse(args).InvokeAsync();
+
+SyntheticFeatureSource SourceFor(ParseResult parse, int seed) => new(new SyntheticFeatureOptions
+{
+    InputDimension = parse.GetValue(dimension),
+    FeatureCount = parse.GetValue(features),
+    GroupCount = parse.GetValue(groups),
+    ActiveFeatures = parse.GetValue(active),
+    Decay = parse.GetValue(decay),
+    ActiveSetMode = modeNames[parse.GetValue(mode)!],
+    Seed = seed,
+});
 
 static string Scaled(int requested, int used) => requested == used ? string.Empty : $" (the paper's {requested}, capped at a quarter of this run)";
 
@@ -181,4 +234,15 @@ static string MeanAndDeviation(double[] values, string format)
 
     var deviation = Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Length - 1));
     return $"{mean.ToString(format, null)} ± {deviation.ToString(format, null)}";
+}
+
+/// <summary>Top-level statements' shared settings.</summary>
+internal static partial class Program
+{
+    /// <summary>How measures.json is written and read (NaN allowed: e.g. the MFR similarity of a baseline run).</summary>
+    internal static readonly System.Text.Json.JsonSerializerOptions MeasuresJson = new()
+    {
+        WriteIndented = true,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
 }
