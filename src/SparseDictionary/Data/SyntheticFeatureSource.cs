@@ -131,9 +131,11 @@ public sealed class SyntheticFeatureSource : ISeekableActivationSource
         var first = _position;
         Kernels.SparseKernels.ParallelRows(rows, (start, end) =>
         {
-            Span<int> chosen = stackalloc int[ActiveFeatures];
-            Span<float> coefficients = stackalloc float[ActiveFeatures];
-            Span<double> keys = stackalloc double[ActiveFeatures];
+            // On the stack only while small (K <= 256: 4 KB); any K that validation accepts fits on the heap.
+            var small = ActiveFeatures <= 256;
+            Span<int> chosen = small ? stackalloc int[ActiveFeatures] : new int[ActiveFeatures];
+            Span<float> coefficients = small ? stackalloc float[ActiveFeatures] : new float[ActiveFeatures];
+            Span<double> keys = small ? stackalloc double[ActiveFeatures] : new double[ActiveFeatures];
             for (var r = start; r < end; r++)
             {
                 GenerateSample(first + r, destination.Row(r), chosen, coefficients, keys);
