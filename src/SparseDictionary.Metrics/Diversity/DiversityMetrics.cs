@@ -3,6 +3,7 @@ using System.Numerics.Tensors;
 using MathNet.Numerics.LinearAlgebra;
 using SparseDictionary.Kernels;
 using SparseDictionary.Metrics.Similarity;
+using SparseDictionary.Regularization;
 using SparseDictionary.Tensors;
 
 namespace SparseDictionary.Metrics.Diversity;
@@ -17,8 +18,6 @@ namespace SparseDictionary.Metrics.Diversity;
 /// </remarks>
 public static class DiversityMetrics
 {
-    private const int ChunkRows = 256;
-
     /// <summary>Share of the feature bank's rows whose largest cosine with any row of <paramref name="directions"/> exceeds <paramref name="tau"/>.</summary>
     /// <param name="featureBank">Reference features as rows (n x d), n at least 1.</param>
     /// <param name="directions">Directions as rows (m x d), m at least 1, e.g. an SAE's decoder.</param>
@@ -55,7 +54,7 @@ public static class DiversityMetrics
     /// <remarks>
     /// Unique(W) = (1/n) Σ_i 1[max_{j ≠ i} cos(w_i, w_j) ≤ τ] (denoising-SAE paper, seed 000). Self-matches are excluded.
     /// Both rows of a duplicated pair count as duplicates. The rows are normalised once and compared in chunks of
-    /// 256 rows with the core's matrix product (memory: 256 x n floats), never as an n x n matrix.
+    /// 256 rows (fewer when n passes 256 Ki, so that a chunk stays within 64 Mi floats) with the core's matrix product, never as an n x n matrix.
     /// A zero (dead) row has cosine 0 with every row, so, like any other row, it is unique exactly when 0 ≤ τ
     /// (two zero rows therefore do not duplicate each other).
     /// </remarks>
@@ -76,13 +75,14 @@ public static class DiversityMetrics
         var d = directions.Columns;
         var normalized = RowKernels.NormalizedCopy(directions, nameof(directions));
         var unique = 0;
-        var chunk = Math.Min(ChunkRows, n);
+        var chunkRows = MaxCosineMatcher.ChunkRowsFor(n);
+        var chunk = Math.Min(chunkRows, n);
         var scratch = ArrayPool<float>.Shared.Rent(chunk * n);
         try
         {
-            for (var start = 0; start < n; start += ChunkRows)
+            for (var start = 0; start < n; start += chunkRows)
             {
-                var rows = Math.Min(ChunkRows, n - start);
+                var rows = Math.Min(chunkRows, n - start);
                 var products = scratch.AsSpan(0, rows * n);
                 Gemm.Multiply(false, true, rows, n, d, 1f, normalized.AsSpan(start * d, rows * d), d, normalized, d, 0f, products, n);
                 for (var r = 0; r < rows; r++)

@@ -8,9 +8,16 @@ namespace SparseDictionary.Metrics.Evaluation;
 public static class SaeEvaluation
 {
     /// <summary>
-    /// Streams <paramref name="source"/> through each SAE (<see cref="ReconstructionEvaluation.Evaluate"/>), then applies
-    /// every metric to every SAE.
+    /// Streams <paramref name="source"/> through each SAE (<see cref="ReconstructionEvaluation.Evaluate"/>),
+    /// then applies every metric to every SAE.
     /// </summary>
+    /// <remarks>
+    /// A metric that cannot be computed for an SAE (it throws, or returns NaN or an infinity) does not abort the
+    /// evaluation: its cell is NaN with the reason (<see cref="EvaluationReport.Reason"/>, <c>n/a (reason)</c> in the
+    /// tables) and every other cell is still computed. So are data of zero total variance: the FVU and explained
+    /// variance are then n/a with that reason. Errors in the inputs themselves (listed below, and a source row that is
+    /// NaN or infinite, or an SAE whose activation returns invalid codes) still throw.
+    /// </remarks>
     /// <param name="saes">The SAEs, at least one, all with the source's width.</param>
     /// <param name="source">The evaluation rows.</param>
     /// <param name="options">Batch size, row limit, ground truth, feature bank, names; null for the defaults.</param>
@@ -44,14 +51,38 @@ public static class SaeEvaluation
         CheckWidth(options.FeatureBank, source.Dimension, nameof(options.FeatureBank));
 
         var values = new double?[saes.Count][];
-        var reconstructions = saes.Select(sae => ReconstructionEvaluation.Evaluate(sae, source, options.BatchSize, options.MaxRows)).ToArray();
+        var reasons = new string?[saes.Count][];
+        var reconstructions = saes.Select(sae => ReconstructionEvaluation.EvaluateCore(sae, source, options.BatchSize, options.MaxRows, zeroVarianceAsNaN: true)).ToArray();
         for (var i = 0; i < saes.Count; i++)
         {
             var context = new MetricContext(i, saes[i], reconstructions[i], saes, options.GroundTruth, options.FeatureBank);
-            values[i] = metricList.Select(m => m.Measure(context)).ToArray();
+            values[i] = new double?[metricList.Length];
+            reasons[i] = new string?[metricList.Length];
+            for (var m = 0; m < metricList.Length; m++)
+            {
+                (values[i][m], reasons[i][m]) = Measure(metricList[m], context);
+            }
         }
 
-        return new EvaluationReport(names.ToArray(), metricList.Select(m => m.Name).ToArray(), values, reconstructions);
+        return new EvaluationReport(names.ToArray(), metricList.Select(m => m.Name).ToArray(), values, reasons, reconstructions);
+    }
+
+    /// <summary>One cell: the metric's value, or NaN and the reason when it throws or returns a non-finite number.</summary>
+    private static (double? Value, string? Reason) Measure(IMetric metric, MetricContext context)
+    {
+        double? value;
+        try
+        {
+            value = metric.Measure(context);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return (double.NaN, e.Message);
+        }
+
+        return value is { } v && !double.IsFinite(v)
+            ? (double.NaN, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"the metric returned {v}"))
+            : (value, null);
     }
 
     private static void CheckWidth(Tensors.Matrix? reference, int width, string name)

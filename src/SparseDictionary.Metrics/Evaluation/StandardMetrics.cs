@@ -8,10 +8,12 @@ namespace SparseDictionary.Metrics.Evaluation;
 public static class StandardMetrics
 {
     /// <summary>Fraction of variance unexplained over the evaluation set (<see cref="ReconstructionMetrics.FractionOfVarianceUnexplained"/>).</summary>
-    public static IMetric FractionOfVarianceUnexplained { get; } = new DelegateMetric("fvu", c => c.Reconstruction.FractionOfVarianceUnexplained);
+    /// <remarks>Not available when the evaluation rows have zero total variance (every row equal to the mean row).</remarks>
+    public static IMetric FractionOfVarianceUnexplained { get; } = new DelegateMetric("fvu", c => Defined(c.Reconstruction.FractionOfVarianceUnexplained, ZeroVariance(c)));
 
     /// <summary>Explained variance, 1 - FVU.</summary>
-    public static IMetric ExplainedVariance { get; } = new DelegateMetric("explained_variance", c => c.Reconstruction.ExplainedVariance);
+    /// <remarks>Not available when the evaluation rows have zero total variance.</remarks>
+    public static IMetric ExplainedVariance { get; } = new DelegateMetric("explained_variance", c => Defined(c.Reconstruction.ExplainedVariance, ZeroVariance(c)));
 
     /// <summary>
     /// Seed 001's inactivity deviation (1/h) Σ_i |f_i - k/h| / (k/h) over the evaluation set's firing frequencies, with
@@ -27,7 +29,9 @@ public static class StandardMetrics
     public static IMetric CosineSimilarity { get; } = new DelegateMetric("cosine", c => c.Reconstruction.MeanCosineSimilarity);
 
     /// <summary>Mean ||x_hat|| / ||x||.</summary>
-    public static IMetric L2Ratio { get; } = new DelegateMetric("l2_ratio", c => c.Reconstruction.MeanL2Ratio);
+    /// <remarks>Not available when every evaluation row is zero.</remarks>
+    public static IMetric L2Ratio { get; } = new DelegateMetric("l2_ratio", c =>
+        Defined(c.Reconstruction.MeanL2Ratio, $"all {c.Reconstruction.Rows} evaluation rows are zero vectors, so ||x_hat|| / ||x|| is undefined for every row"));
 
     /// <summary>Mean number of active latents per row.</summary>
     public static IMetric MeanL0 { get; } = new DelegateMetric("l0", c => c.Reconstruction.MeanL0);
@@ -100,6 +104,12 @@ public static class StandardMetrics
         EffectiveRank, SemanticVolume, UniqueFeatureShare(0.9), FeatureCoverage(0.9),
         GroundTruthMmcs, GroundTruthMatchedCosine, FeaturesRecovered(0.9), CrossSaeMmcs, CrossSaeGroundTruthCorrelation,
     ];
+
+    /// <summary><paramref name="value"/>, or an exception saying <paramref name="reason"/> when it is NaN (the figure is undefined).</summary>
+    private static double Defined(double value, string reason) => double.IsNaN(value) ? throw new InvalidOperationException(reason) : value;
+
+    private static string ZeroVariance(MetricContext c) =>
+        $"the {c.Reconstruction.Rows} evaluation rows have zero total variance (every row equals the mean row), so the fraction of variance unexplained is undefined";
 
     private static int ExpectedActive(MetricContext c) =>
         c.Sae.Activation is Activations.TopKActivation topK

@@ -16,10 +16,11 @@ public static class ReconstructionEvaluation
     /// <remarks>
     /// Only one batch is held at a time; everything else is a running double-precision sum: Σ||x_b - x̂_b||², the
     /// cosines, the L2 ratios, the nonzero counts and a per-latent firing count. The total variance
-    /// Σ_b ||x_b - μ||² is obtained in one pass as Σ_b ||x_b - c||² - N ||μ - c||², with the shift c the first row
-    /// read (shifted sums avoid the cancellation of the plain form Σ||x||² - N||μ||² when the mean is large relative
-    /// to the spread); μ is the mean row of all N evaluated rows, as in
-    /// <see cref="ReconstructionMetrics.FractionOfVarianceUnexplained"/>. If every evaluated row is zero the mean L2
+    /// Σ_b ||x_b - μ||² is computed per batch in two passes in double (the batch's mean row, then its squared
+    /// deviations from it), and the batches are merged with the pairwise update of Chan, Golub and LeVeque (1979):
+    /// M = M_a + M_b + ||μ_b - μ_a||² n_a n_b / (n_a + n_b). No sum of squares of the raw values is ever formed, so a
+    /// large common offset or denormal data lose nothing to cancellation; μ is the mean row of all N evaluated rows,
+    /// as in <see cref="ReconstructionMetrics.FractionOfVarianceUnexplained"/>. If every evaluated row is zero the mean L2
     /// ratio is NaN (it has no rows to average) rather than an exception, so the other figures are still reported.
     /// </remarks>
     /// <exception cref="ArgumentNullException"><paramref name="sae"/> or <paramref name="source"/> is null.</exception>
@@ -29,7 +30,15 @@ public static class ReconstructionEvaluation
     /// </exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> or <paramref name="maxRows"/> is below 1.</exception>
     /// <exception cref="InvalidOperationException">The source yields no rows.</exception>
-    public static ReconstructionReport Evaluate(SparseAutoencoder sae, IActivationSource source, int batchSize = 4096, long maxRows = long.MaxValue)
+    public static ReconstructionReport Evaluate(SparseAutoencoder sae, IActivationSource source, int batchSize = 4096, long maxRows = long.MaxValue) =>
+        EvaluateCore(sae, source, batchSize, maxRows, zeroVarianceAsNaN: false);
+
+    /// <summary>
+    /// <see cref="Evaluate"/>; with <paramref name="zeroVarianceAsNaN"/>,
+    /// rows of zero total variance give an FVU and explained variance of NaN instead of an exception, so that the
+    /// other figures are still reported (<see cref="Evaluation.SaeEvaluation"/>).
+    /// </summary>
+    internal static ReconstructionReport EvaluateCore(SparseAutoencoder sae, IActivationSource source, int batchSize, long maxRows, bool zeroVarianceAsNaN)
     {
         ArgumentNullException.ThrowIfNull(sae);
         ArgumentNullException.ThrowIfNull(source);
@@ -55,10 +64,10 @@ public static class ReconstructionEvaluation
 
         var d = sae.InputDimension;
         var buffer = new Matrix((int)Math.Min(batchSize, maxRows), d);
-        var shift = new double[d];
-        var shiftedSum = new double[d];
+        var mean = new double[d];
+        var batchMean = new double[d];
         var firing = new long[sae.LatentCount];
-        double shiftedSquares = 0, squaredError = 0, cosineSum = 0, ratioSum = 0;
+        double totalVariance = 0, squaredError = 0, cosineSum = 0, ratioSum = 0;
         long rows = 0, ratioRows = 0, nonzero = 0;
 
         source.Reset();
@@ -73,15 +82,7 @@ public static class ReconstructionEvaluation
 
             var batch = read == buffer.Rows ? buffer : buffer.SliceRows(0, read);
             ValidateFinite(batch, rows);
-            if (rows == 0)
-            {
-                var first = batch.Row(0);
-                for (var j = 0; j < d; j++)
-                {
-                    shift[j] = first[j];
-                }
-            }
-
+            totalVariance = MergeVariance(rows, mean, totalVariance, batch, batchMean);
             var codes = sae.Encode(batch);
             var xHat = sae.Decode(codes);
             for (var b = 0; b < read; b++)
@@ -96,13 +97,6 @@ public static class ReconstructionEvaluation
                     ratioRows++;
                 }
 
-                for (var j = 0; j < d; j++)
-                {
-                    var centred = x[j] - shift[j];
-                    shiftedSum[j] += centred;
-                    shiftedSquares += centred * centred;
-                }
-
                 nonzero += SparsityMetrics.CountNonzero(codes.Values(b));
             }
 
@@ -115,15 +109,7 @@ public static class ReconstructionEvaluation
             throw new InvalidOperationException("The source yielded no rows after Reset; there is nothing to evaluate.");
         }
 
-        var meanOffsetSquared = 0.0;
-        for (var j = 0; j < d; j++)
-        {
-            var offset = shiftedSum[j] / rows;
-            meanOffsetSquared += offset * offset;
-        }
-
-        var totalVariance = Math.Max(0, shiftedSquares - (rows * meanOffsetSquared));
-        var fvu = ReconstructionMetrics.Ratio(squaredError, totalVariance, rows);
+        var fvu = zeroVarianceAsNaN && !(totalVariance > 0) ? double.NaN : ReconstructionMetrics.Ratio(squaredError, totalVariance, rows);
         var frequencies = new double[firing.Length];
         for (var i = 0; i < firing.Length; i++)
         {
@@ -140,6 +126,33 @@ public static class ReconstructionEvaluation
             nonzero / (double)rows,
             SparsityMetrics.DeadShare(firing),
             frequencies);
+    }
+
+    /// <summary>
+    /// Merges a batch into the running statistics of the <paramref name="rows"/> rows before it: <paramref name="mean"/>
+    /// becomes the mean row of all of them and the returned value their total variance (Chan, Golub and LeVeque 1979;
+    /// the batch's own figures from <see cref="DataStatistics.TotalVariance(Matrix, double[])"/>).
+    /// </summary>
+    private static double MergeVariance(long rows, double[] mean, double totalVariance, Matrix batch, double[] batchMean)
+    {
+        var batchVariance = DataStatistics.TotalVariance(batch, batchMean);
+        if (rows == 0)
+        {
+            batchMean.CopyTo(mean, 0);
+            return batchVariance;
+        }
+
+        double n = rows + batch.Rows;
+        var share = batch.Rows / n;
+        var offsetSquared = 0.0;
+        for (var j = 0; j < mean.Length; j++)
+        {
+            var offset = batchMean[j] - mean[j];
+            offsetSquared += offset * offset;
+            mean[j] += offset * share;
+        }
+
+        return totalVariance + batchVariance + (offsetSquared * rows * share);
     }
 
     private static void ValidateFinite(Matrix batch, long firstRow)

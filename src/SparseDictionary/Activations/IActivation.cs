@@ -31,6 +31,11 @@ public interface IActivation
     /// <param name="activeIndices">Receives the active latent indices (distinct); its length is the capacity.</param>
     /// <param name="activeValues">Receives the code value of each active latent.</param>
     /// <returns>The number of active latents written.</returns>
+    /// <remarks>
+    /// The library checks every row before it stores it: the count must be in [0, capacity], the indices in
+    /// [0, latent count) and distinct (in any order), the values finite. A row that breaks this contract makes the
+    /// encoder throw <see cref="InvalidOperationException"/> naming the activation, the row and the bad value.
+    /// </remarks>
     int Forward(ReadOnlySpan<float> preActivations, Span<int> activeIndices, Span<float> activeValues);
 
     /// <summary>Back-propagates through sigma at one row's active entries.</summary>

@@ -84,6 +84,47 @@ internal static class RowKernels
     }
 
     /// <summary>
+    /// sums[c] += (row[c] - center[c])² for every c, in double: each float converted exactly, the difference and the
+    /// square rounded once each and added once (no fused multiply-add), so the result is the same on every path as the
+    /// scalar loop (4 columns per add on the vector paths).
+    /// </summary>
+    /// <param name="row">The values.</param>
+    /// <param name="center">The value subtracted from each column, at least as long as <paramref name="row"/>.</param>
+    /// <param name="sums">Running sums, at least as long as <paramref name="row"/>.</param>
+    /// <param name="path">The kernel path.</param>
+    public static void AddSquaredDeviations(ReadOnlySpan<float> row, ReadOnlySpan<double> center, Span<double> sums, KernelPath path)
+    {
+        if (sums.Length < row.Length || center.Length < row.Length)
+        {
+            throw new ArgumentException($"{sums.Length} sums and {center.Length} centres for a row of {row.Length}.", nameof(sums));
+        }
+
+        var c = 0;
+        if (path != KernelPath.Scalar && Vector256.IsHardwareAccelerated)
+        {
+            ref var source = ref MemoryMarshal.GetReference(row);
+            ref var middle = ref MemoryMarshal.GetReference(center);
+            ref var destination = ref MemoryMarshal.GetReference(sums);
+            for (; c <= row.Length - Vector256<float>.Count; c += Vector256<float>.Count)
+            {
+                var (lower, upper) = Vector256.Widen(Vector256.LoadUnsafe(ref source, (nuint)c));
+                var at = (nuint)c;
+                var deviation = lower - Vector256.LoadUnsafe(ref middle, at);
+                (Vector256.LoadUnsafe(ref destination, at) + (deviation * deviation)).StoreUnsafe(ref destination, at);
+                at += (nuint)Vector256<double>.Count;
+                deviation = upper - Vector256.LoadUnsafe(ref middle, at);
+                (Vector256.LoadUnsafe(ref destination, at) + (deviation * deviation)).StoreUnsafe(ref destination, at);
+            }
+        }
+
+        for (; c < row.Length; c++)
+        {
+            var deviation = row[c] - center[c];
+            sums[c] += deviation * deviation;
+        }
+    }
+
+    /// <summary>
     /// sums[c] += row[c] for every c, in double: each float converted exactly and added once, so the result is the
     /// same on every path as the scalar loop (4 columns per add on the vector paths).
     /// </summary>

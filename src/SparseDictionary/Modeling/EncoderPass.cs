@@ -52,6 +52,9 @@ internal static class EncoderPass
             return;
         }
 
+        // A block's scratch holds its rows' pre-activations (and centred rows): it must fit one buffer, which only
+        // dictionaries of more than about 14.9 million latents could break (computed in 64 bits).
+        var maxScratchRows = Array.MaxLength / ((long)sae.LatentCount + (centered is null ? sae.InputDimension : 0));
         var blocks = BlockCount(rows, workers);
         if (blocks > 1)
         {
@@ -62,19 +65,47 @@ internal static class EncoderPass
                 scratchRows = Math.Max(scratchRows, BlockStart(block + 1, blocks, rows) - BlockStart(block, blocks, rows));
             }
 
-            Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = workers }, block =>
+            if (scratchRows <= maxScratchRows)
             {
-                var first = BlockStart(block, blocks, rows);
-                RunBlock(sae, packed, input, first, BlockStart(block + 1, blocks, rows) - first, scratchRows, codes, activePreActivations, centered, dead, gemmParallelism: 1);
-            });
-        }
-        else
-        {
-            var scratchRows = Math.Min(RowBlock, rows);
-            for (var first = 0; first < rows; first += RowBlock)
-            {
-                RunBlock(sae, packed, input, first, Math.Min(RowBlock, rows - first), scratchRows, codes, activePreActivations, centered, dead, gemmParallelism: -1);
+                ForEachBlock(blocks, workers, block =>
+                {
+                    var first = BlockStart(block, blocks, rows);
+                    RunBlock(sae, packed, input, first, BlockStart(block + 1, blocks, rows) - first, scratchRows, codes, activePreActivations, centered, dead, gemmParallelism: 1);
+                });
+                return;
             }
+        }
+
+        // One block after another (each row's codes do not depend on the blocking).
+        var blockRows = (int)Math.Min(RowBlock, maxScratchRows);
+        if (blockRows < 1)
+        {
+            // The constructor refuses such sizes; kept so that no path can allocate a negative or oversized buffer.
+            throw new InvalidOperationException(
+                $"The SAE has {sae.LatentCount} latents: one row of pre-activations and inputs ({sae.LatentCount} + {sae.InputDimension} floats) exceeds one buffer ({Array.MaxLength} floats).");
+        }
+
+        var serialScratchRows = Math.Min(blockRows, rows);
+        for (var first = 0; first < rows; first += blockRows)
+        {
+            RunBlock(sae, packed, input, first, Math.Min(blockRows, rows - first), serialScratchRows, codes, activePreActivations, centered, dead, gemmParallelism: -1);
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/> for every block on up to <paramref name="workers"/> threads; an exception of a block
+    /// (e.g. an activation's output rejected by <see cref="ActivationOutput.Validate"/>) surfaces as it was thrown, not
+    /// wrapped in an <see cref="AggregateException"/> (the first one when several blocks fail).
+    /// </summary>
+    private static void ForEachBlock(int blocks, int workers, Action<int> body)
+    {
+        try
+        {
+            Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = workers }, body);
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
         }
     }
 
@@ -137,6 +168,19 @@ internal static class EncoderPass
     {
         var rows = input.Rows;
         var maxBlockRows = StreamingBlockRows(sae.InputDimension);
+
+        // A block's running top k holds 3 max(k, k_aux) candidates per row: keep them within one buffer (computed in
+        // 64 bits; it binds only for k in the thousands with a tiny input dimension, and each row's codes do not
+        // depend on the blocking). A block may exceed rows / blocks by one 2-panel step.
+        var candidatesPerRow = 3L * Math.Max(k, dead?.Codes.Capacity ?? 0);
+        var fittingRows = (Array.MaxLength / candidatesPerRow) - (2 * Gemm.MR);
+        if (fittingRows < 2 * Gemm.MR)
+        {
+            throw new InvalidOperationException(
+                $"TopK with k = {Math.Max(k, dead?.Codes.Capacity ?? 0)} keeps {candidatesPerRow} candidates per row in the streamed encoder; {4 * Gemm.MR} rows of them exceed one buffer ({Array.MaxLength} entries). Use k (and AuxK's k_aux) of at most {Array.MaxLength / (4 * Gemm.MR) / 3}.");
+        }
+
+        maxBlockRows = (int)Math.Min(maxBlockRows, fittingRows);
         var blocks = Gemm.CeilDiv(rows, maxBlockRows);
         if (rows >= 2 * Gemm.MR * workers)
         {
@@ -144,7 +188,7 @@ internal static class EncoderPass
         }
 
         var path = KernelPaths.Current;
-        Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = workers }, block =>
+        ForEachBlock(blocks, workers, block =>
         {
             var first = BlockStart(block, blocks, rows);
             var count = BlockStart(block + 1, blocks, rows) - first;
@@ -218,7 +262,9 @@ internal static class EncoderPass
             for (var r = 0; r < count; r++)
             {
                 var b = first + r;
+                codes.SetCount(b, 0);
                 var active = running.Finish(r, codes.IndexSlot(b), codes.ValueSlot(b));
+                ActivationOutput.Validate(sae.Activation, b, active, k, h, codes.IndexSlot(b), codes.ValueSlot(b), default);
                 codes.SetCount(b, active);
                 if (activePre is not null)
                 {
@@ -302,12 +348,14 @@ internal static class EncoderPass
                 TensorPrimitives.Add(row, bEnc, row);
                 var b = firstRow + r;
                 var indices = codes.IndexSlot(b);
-                var count = sae.Activation.Forward(row, indices, codes.ValueSlot(b));
-                if (count < 0 || count > capacity)
-                {
-                    throw new InvalidOperationException($"Activation {sae.Activation.Name} returned {count} active latents; expected 0 to {capacity}.");
-                }
+                var values = codes.ValueSlot(b);
 
+                // The row holds no latent until the activation's output is accepted (its slot is overwritten first).
+                codes.SetCount(b, 0);
+                var count = sae.Activation.Forward(row, indices, values);
+
+                // The one place where a plug-in's output enters the codes: nothing unchecked reaches the sparse kernels.
+                ActivationOutput.Validate(sae.Activation, b, count, sae.Capacity, h, indices, values, row);
                 codes.SetCount(b, count);
                 if (activePre is not null)
                 {

@@ -31,6 +31,7 @@ public sealed class SparseAutoencoder
     /// <param name="activation">The nonlinearity sigma, e.g. <see cref="TopKActivation"/>.</param>
     /// <param name="seed">Seed of the initial weights; the same seed gives the same weights on every machine.</param>
     /// <exception cref="ArgumentOutOfRangeException">A size is less than 1, or the activation cannot work with <paramref name="latentCount"/> latents (k &gt; latents).</exception>
+    /// <exception cref="ArgumentException">The activation's <see cref="IActivation.GetCapacity"/> returned a value outside [0, <paramref name="latentCount"/>].</exception>
     public SparseAutoencoder(int inputDimension, int latentCount, IActivation activation, int seed = 0)
     {
         ArgumentNullException.ThrowIfNull(activation);
@@ -49,7 +50,20 @@ public sealed class SparseAutoencoder
             throw new ArgumentOutOfRangeException(nameof(latentCount), $"{latentCount} latents x {inputDimension} inputs exceeds one weight buffer ({Array.MaxLength} elements).");
         }
 
-        Capacity = activation.GetCapacity(latentCount);
+        if ((long)inputDimension + latentCount > Array.MaxLength)
+        {
+            throw new ArgumentOutOfRangeException(nameof(latentCount), $"{latentCount} latents + {inputDimension} inputs exceeds one row of the encoder's scratch ({Array.MaxLength} elements).");
+        }
+
+        var capacity = activation.GetCapacity(latentCount);
+        if (capacity < 0 || capacity > latentCount)
+        {
+            throw new ArgumentException(
+                $"The activation {activation.Name} reports a capacity of {capacity} for {latentCount} latents; IActivation.GetCapacity must return a value in [0, {latentCount}].",
+                nameof(activation));
+        }
+
+        Capacity = capacity;
         InputDimension = inputDimension;
         LatentCount = latentCount;
         Activation = activation;
@@ -193,6 +207,7 @@ public sealed class SparseAutoencoder
     /// <param name="input">Rows of width <see cref="InputDimension"/>, finite.</param>
     /// <returns>New codes with one row per input row.</returns>
     /// <exception cref="ArgumentException">Wrong width, or a NaN or infinite entry (the message names its row and column).</exception>
+    /// <exception cref="InvalidOperationException">The activation returned an invalid row (a count outside [0, <see cref="Capacity"/>], an index out of range or repeated, or a non-finite value); the message names the activation, the row and the value.</exception>
     public SparseCodes Encode(Matrix input)
     {
         ValidateInput(input, nameof(input));
@@ -203,7 +218,13 @@ public sealed class SparseAutoencoder
 
     /// <summary>Encodes a batch into existing codes (no allocation of the result).</summary>
     /// <param name="input">Rows of width <see cref="InputDimension"/>, finite.</param>
-    /// <param name="destination">Codes with input.Rows rows, <see cref="LatentCount"/> latents and at least <see cref="Capacity"/> capacity.</param>
+    /// <param name="destination">
+    /// Codes with input.Rows rows, <see cref="LatentCount"/> latents and at least <see cref="Capacity"/> capacity. After
+    /// an exception every row of it is still valid (distinct indices in range, finite values), but which rows hold
+    /// new codes is unspecified.
+    /// </param>
+    /// <exception cref="ArgumentException">Wrong width, a NaN or infinite entry, or a destination of the wrong shape.</exception>
+    /// <exception cref="InvalidOperationException">The activation returned an invalid row (a count outside [0, <see cref="Capacity"/>], an index out of range or repeated, or a non-finite value); the message names the activation, the row and the value.</exception>
     public void Encode(Matrix input, SparseCodes destination)
     {
         ValidateInput(input, nameof(input));
@@ -221,6 +242,8 @@ public sealed class SparseAutoencoder
     /// <param name="activeIndices">Receives the active latent indices; length at least <see cref="Capacity"/>.</param>
     /// <param name="activeValues">Receives their values; length at least <see cref="Capacity"/>.</param>
     /// <returns>The number of active latents.</returns>
+    /// <exception cref="ArgumentException">Wrong length, a NaN or infinite entry, or output spans shorter than <see cref="Capacity"/>.</exception>
+    /// <exception cref="InvalidOperationException">The activation returned an invalid row (a count outside [0, <see cref="Capacity"/>], an index out of range or repeated, or a non-finite value); the message names the activation, the row and the value.</exception>
     public int Encode(ReadOnlySpan<float> input, Span<int> activeIndices, Span<float> activeValues)
     {
         if (activeIndices.Length < Capacity || activeValues.Length < Capacity)
@@ -265,6 +288,7 @@ public sealed class SparseAutoencoder
     /// <param name="activeIndices">Active latent indices, distinct, in [0, <see cref="LatentCount"/>).</param>
     /// <param name="activeValues">Their values.</param>
     /// <param name="output">Receives x_hat; length <see cref="InputDimension"/>.</param>
+    /// <exception cref="ArgumentException">The lengths differ, an index is outside [0, <see cref="LatentCount"/>) or repeated, or the output has the wrong length; nothing is read through the indices before they are checked.</exception>
     public void Decode(ReadOnlySpan<int> activeIndices, ReadOnlySpan<float> activeValues, Span<float> output)
     {
         if (output.Length != InputDimension)
@@ -281,6 +305,8 @@ public sealed class SparseAutoencoder
     /// <summary>Reconstructs a batch, x_hat = decode(encode(x)).</summary>
     /// <param name="input">Rows of width <see cref="InputDimension"/>, finite.</param>
     /// <returns>A new matrix of reconstructions.</returns>
+    /// <exception cref="ArgumentException">Wrong width, or a NaN or infinite entry.</exception>
+    /// <exception cref="InvalidOperationException">The activation returned an invalid row (a count outside [0, <see cref="Capacity"/>], an index out of range or repeated, or a non-finite value); the message names the activation, the row and the value.</exception>
     public Matrix Reconstruct(Matrix input) => Decode(Encode(input));
 
     /// <summary>Reconstructs one vector.</summary>

@@ -23,7 +23,7 @@ public interface IFeatureMatcher
     /// </summary>
     /// <param name="first">Directions as rows (n x d).</param>
     /// <param name="second">Directions as rows (m x d), m at least 1.</param>
-    /// <param name="partners">n entries; overwritten.</param>
+    /// <param name="partners">n entries; overwritten. Each must be -1 or a row of <paramref name="second"/> (in [0, m)): <see cref="MutualFeatureRegularizer"/> checks them and throws <see cref="InvalidOperationException"/> naming the matcher, the row and the value otherwise.</param>
     /// <param name="cosines">n entries; overwritten.</param>
     void Match(Matrix first, Matrix second, Span<int> partners, Span<float> cosines);
 }

@@ -18,6 +18,17 @@ public sealed class MaxCosineMatcher : IFeatureMatcher
 {
     private const int ChunkRows = 256;
 
+    /// <summary>The most floats of one chunk of products (64 Mi floats, 256 MB): chunks shrink below <see cref="ChunkRows"/> rows for a second set longer than 256 Ki rows.</summary>
+    private const long MaxChunkFloats = 1L << 26;
+
+    /// <summary>
+    /// Rows of the first set compared per chunk against <paramref name="m"/> rows: <see cref="ChunkRows"/>, fewer when
+    /// chunk x m floats would pass <see cref="MaxChunkFloats"/>, at least 1 (a chunk row is at most one m-float row,
+    /// which fits since the second set itself fits one buffer). The sizes are computed in 64 bits. The GEMM gives
+    /// every product the same bits whatever the chunk's height.
+    /// </summary>
+    internal static int ChunkRowsFor(int m) => (int)Math.Clamp(MaxChunkFloats / Math.Max(m, 1), 1, ChunkRows);
+
     /// <summary>A shared instance.</summary>
     public static MaxCosineMatcher Instance { get; } = new();
 
@@ -50,12 +61,13 @@ public sealed class MaxCosineMatcher : IFeatureMatcher
         var an = RowKernels.NormalizedCopy(first, nameof(first));
         var bn = RowKernels.NormalizedCopy(second, nameof(second));
         using var packed = Gemm.PackRight(true, d, m, bn, d);
-        var scratch = ArrayPool<float>.Shared.Rent(Math.Min(ChunkRows, Math.Max(first.Rows, 1)) * m);
+        var chunkRows = ChunkRowsFor(m);
+        var scratch = ArrayPool<float>.Shared.Rent(Math.Min(chunkRows, Math.Max(first.Rows, 1)) * m);
         try
         {
-            for (var start = 0; start < first.Rows; start += ChunkRows)
+            for (var start = 0; start < first.Rows; start += chunkRows)
             {
-                var rows = Math.Min(ChunkRows, first.Rows - start);
+                var rows = Math.Min(chunkRows, first.Rows - start);
                 var products = scratch.AsSpan(0, rows * m);
                 Gemm.Multiply(false, rows, 1f, an.AsSpan(start * d, rows * d), d, packed, 0f, products, m);
                 for (var r = 0; r < rows; r++)

@@ -179,6 +179,7 @@ public sealed class MutualFeatureRegularizer : IRegularizer, Training.ICheckpoin
             if (NeedsRefresh(pair, context.Step, first, second))
             {
                 _matcher.Match(first.Model.DecoderWeights, second.Model.DecoderWeights, pair.Partners, pair.MatchedCosines);
+                ValidatePartners(_matcher, pair);
                 pair.RefreshedAtStep = context.Step;
                 pair.FirstGeneration = first.ReinitializationCount;
                 pair.SecondGeneration = second.ReinitializationCount;
@@ -439,6 +440,27 @@ public sealed class MutualFeatureRegularizer : IRegularizer, Training.ICheckpoin
                 var g = secondGrad.Slice(b * d, d);
                 TensorPrimitives.MultiplyAdd(firstRows.Slice(a * d, d), scale / (_firstNorms[a] * _secondNorms[b]), g, g);
                 TensorPrimitives.MultiplyAdd(secondRows.Slice(b * d, d), -scale * _cosines[a] / (_secondNorms[b] * _secondNorms[b]), g, g);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Throws unless every partner the matcher wrote is -1 (no partner) or a row of the second SAE, the
+    /// <see cref="IFeatureMatcher"/> contract; the pair is then marked unmatched so that it is matched again before use.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A partner is out of range; the message names the matcher, the row and the value.</exception>
+    private static void ValidatePartners(IFeatureMatcher matcher, Pair pair)
+    {
+        var partners = pair.Partners;
+        for (var a = 0; a < partners.Length; a++)
+        {
+            var b = partners[a];
+            if (b < -1 || b >= pair.SecondLatents)
+            {
+                pair.RefreshedAtStep = -1;
+                throw new InvalidOperationException(string.Create(
+                    System.Globalization.CultureInfo.InvariantCulture,
+                    $"The feature matcher {matcher.Name} gave row {a} of SAE {pair.First} the partner {b} in SAE {pair.Second}; expected -1 (no partner) or a row in [0, {pair.SecondLatents})."));
             }
         }
     }

@@ -354,48 +354,9 @@ internal sealed class SaeTrainingState
     }
 
     /// <summary>
-    /// Σ_b ||x_b - mean(x)||² = Σ_b ||x_b||² - B ||mean(x)||², from column sums and squared norms accumulated in double
-    /// over fixed blocks of rows (parallel and deterministic).
+    /// Σ_b ||x_b - mean(x)||², the denominator of the reported fraction of variance unexplained (and of nothing else:
+    /// neither the loss nor any gradient depends on it), by <see cref="DataStatistics.TotalVariance(Matrix)"/>: two passes in
+    /// double, parallel and deterministic.
     /// </summary>
-    internal static double TotalVariance(Matrix x)
-    {
-        const int blockRows = 64;
-        var d = x.Columns;
-        var blocks = (x.Rows + blockRows - 1) / blockRows;
-        // Rented: blocks x d doubles is over the large-object threshold at d = 768 and would be allocated every step.
-        var columnSums = System.Buffers.ArrayPool<double>.Shared.Rent(blocks * d);
-        var squares = new double[blocks];
-        var path = KernelPaths.Current;
-        SparseKernels.ParallelRows(blocks, (first, last) =>
-        {
-            for (var block = first; block < last; block++)
-            {
-                var sums = columnSums.AsSpan(block * d, d);
-                sums.Clear();
-                var end = Math.Min(x.Rows, (block + 1) * blockRows);
-                for (var r = block * blockRows; r < end; r++)
-                {
-                    var row = x.Row(r);
-                    squares[block] += System.Numerics.Tensors.TensorPrimitives.SumOfSquares(row);
-                    RowKernels.AddToDouble(row, sums, path);
-                }
-            }
-        });
-
-        var total = squares.Sum();
-        var meanSquared = 0.0;
-        for (var c = 0; c < d; c++)
-        {
-            var sum = 0.0;
-            for (var block = 0; block < blocks; block++)
-            {
-                sum += columnSums[(block * d) + c];
-            }
-
-            meanSquared += sum * sum;
-        }
-
-        System.Buffers.ArrayPool<double>.Shared.Return(columnSums);
-        return Math.Max(0, total - (meanSquared / x.Rows));
-    }
+    internal static double TotalVariance(Matrix x) => DataStatistics.TotalVariance(x);
 }

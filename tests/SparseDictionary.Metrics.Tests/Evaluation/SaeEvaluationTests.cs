@@ -70,6 +70,83 @@ public class SaeEvaluationTests
     }
 
     [Fact]
+    public void Evaluate_AMetricThatCannotBeComputed_IsNotAvailableWithItsReason_AndTheOthersAreReported()
+    {
+        var source = Source();
+        var broken = new DelegateMetric("broken", c => c.Index == 1 ? throw new InvalidOperationException("cannot measure SAE 1") : 2.5);
+        var notANumber = new DelegateMetric("nan", _ => double.NaN);
+        var report = SaeEvaluation.Evaluate(Saes(), source, new EvaluationOptions { Names = ["small", "tiny"] }, [StandardMetrics.MeanL0, broken, notANumber, StandardMetrics.GroundTruthMmcs]);
+
+        report[0, "broken"].Should().Be(2.5);
+        report[1, "broken"].Should().Be(double.NaN);
+        report[1, "nan"].Should().Be(double.NaN);
+        report[1, "l0"].Should().BeGreaterThan(0, "the other metrics are still reported");
+        report[1, "gt_mmcs"].Should().BeNull("no ground truth: not applicable, which is not a failure");
+
+        var lines = report.ToText().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        lines[2].Should().MatchRegex(@"^small\s+3\s+2\.5\s+n/a \(the metric returned NaN\)\s+n/a$");
+        lines[3].Should().MatchRegex(@"^tiny\s+\S+\s+n/a \(cannot measure SAE 1\)\s+n/a \(the metric returned NaN\)\s+n/a$");
+        report.ToMarkdown().Should().MatchRegex(@"\| tiny \| \S+ \| n/a \(cannot measure SAE 1\) \| n/a \(the metric returned NaN\) \| n/a \|");
+
+        using var json = JsonDocument.Parse(report.ToJson());
+        var tiny = json.RootElement.GetProperty("saes")[1];
+        tiny.GetProperty("metrics").GetProperty("broken").ValueKind.Should().Be(JsonValueKind.Null);
+        tiny.GetProperty("unavailable").GetProperty("broken").GetString().Should().Be("cannot measure SAE 1");
+        tiny.GetProperty("metrics").GetProperty("l0").GetDouble().Should().Be(report[1, "l0"]);
+    }
+
+    [Fact]
+    public void Report_GivesTheReasonOfEachUnavailableCell()
+    {
+        var broken = new DelegateMetric("broken", _ => throw new ArgumentException("a | b\nc"));
+        var report = SaeEvaluation.Evaluate(Saes(), Source(), null, [StandardMetrics.MeanL0, broken, StandardMetrics.GroundTruthMmcs]);
+
+        report.Reason(0, "broken").Should().Be("a | b\nc");
+        report.Reason(0, "l0").Should().BeNull();
+        report.Reason(0, "gt_mmcs").Should().BeNull("not applicable is not a failure");
+        report.ToMarkdown().Should().Contain(@"n/a (a \| b c)", "one line, and the pipe cannot end the cell");
+        var missing = () => report.Reason(0, "nope");
+        missing.Should().Throw<KeyNotFoundException>();
+        var badIndex = () => report.Reason(2, "l0");
+        badIndex.Should().Throw<ArgumentOutOfRangeException>();
+    }
+
+    [Fact]
+    public void Evaluate_IdenticalSaesWithGroundTruth_ReportsTheCorrelationAsNotAvailable()
+    {
+        // Two copies of one SAE: every cross-SAE max cosine is 1, so the cross-SAE / ground-truth correlation is
+        // undefined; it used to abort the whole evaluation.
+        var source = Source();
+        var sae = Saes()[0];
+        var report = SaeEvaluation.Evaluate([sae, sae.Clone()], source, new EvaluationOptions { GroundTruth = source.GroundTruthFeatures });
+
+        for (var i = 0; i < 2; i++)
+        {
+            report[i, "cross_gt_corr"].Should().Be(double.NaN);
+            report.ToText().Should().Contain("n/a (The cross-SAE max cosines are all 1");
+            report[i, "cross_mmcs"].Should().BeApproximately(1, 1e-6);
+            report[i, "gt_mmcs"].Should().Be(FeatureSimilarity.MeanMaxCosine(source.GroundTruthFeatures, sae.DecoderWeights));
+            report[i, "fvu"].Should().BeGreaterThan(0);
+        }
+    }
+
+    [Fact]
+    public void Evaluate_DataOfZeroVariance_ReportsTheFvuAsNotAvailable()
+    {
+        // Every row the same: the FVU and explained variance are undefined; the other figures are still reported.
+        var row = Enumerable.Range(0, 16).Select(i => (float)Math.Sin(i)).ToArray();
+        var data = Matrix.Wrap(Enumerable.Repeat(row, 50).SelectMany(r => r).ToArray(), 50, 16);
+        var report = SaeEvaluation.Evaluate(Saes(), new InMemoryActivationSource(data, loop: false));
+
+        report[0, "fvu"].Should().Be(double.NaN);
+        report[0, "explained_variance"].Should().Be(double.NaN);
+        report.ToText().Should().Contain("n/a (the 50 evaluation rows have zero total variance");
+        report[0, "mse"].Should().BeGreaterThan(0);
+        report[0, "l0"].Should().BeGreaterThan(0);
+        report[1, "effective_rank"].Should().BeGreaterThan(1);
+    }
+
+    [Fact]
     public void Evaluate_RejectsMisuse_NamingTheProblem()
     {
         var source = Source();

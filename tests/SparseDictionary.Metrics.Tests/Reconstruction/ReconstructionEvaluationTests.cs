@@ -46,6 +46,28 @@ public class ReconstructionEvaluationTests
         report.DeadLatentShare.Should().BeGreaterThan(0);
     }
 
+    [Theory]
+    [InlineData(1e4f, 1f)]
+    [InlineData(1e6f, 1f)]
+    [InlineData(0f, 1e-39f)]
+    public void Streaming_Fvu_IsExact_OnOffsetAndDenormalData(float offset, float spread)
+    {
+        // A large common offset or denormal values: the streamed total variance (per-batch two-pass, merged) equals
+        // the matrix function's two-pass one; the first row, the old shift, is made an outlier.
+        var sae = new SparseAutoencoder(8, 32, new TopKActivation(3), seed: 5);
+        var values = Random(1003, 8, 9, offset: 0).Span.ToArray();
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i] = offset + (spread * values[i] * (i < 8 ? 50 : 1));
+        }
+
+        var data = Matrix.Wrap(values, 1003, 8);
+        sae.InitializeDecoderBias(data, DecoderBiasInitialization.Mean);
+        var report = ReconstructionEvaluation.Evaluate(sae, new InMemoryActivationSource(data, loop: false), batchSize: 100);
+
+        ShouldMatchMatrixFunctions(report, sae, data);
+    }
+
     [Fact]
     public void MaxRows_LimitsAnUnboundedSource()
     {

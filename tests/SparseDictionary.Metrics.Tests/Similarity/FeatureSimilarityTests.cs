@@ -12,6 +12,32 @@ public class FeatureSimilarityTests
     }
 
     [Fact]
+    public void MaxCosinePerRow_AcceptsASecondSetOfMoreThan8MiRows()
+    {
+        // 256 rows against 8,400,000: the products of one 256-row chunk (2.15e9 floats) overflowed an int size and the
+        // valid call failed inside the array pool. Sizes are now computed in 64 bits and chunks kept within 64 Mi floats.
+        // d = 1: every cosine is +1 or -1 (0 for a zero row), so the best partner is the first row of the same sign.
+        const int m = 8_400_000;
+        var b = new float[m];
+        Array.Fill(b, 2f);
+        b[5_000_000] = -3f;
+        var a = new float[256];
+        for (var i = 0; i < a.Length; i++)
+        {
+            a[i] = i % 3 == 0 ? -1f : i % 3 == 1 ? 0.5f : 0f;
+        }
+
+        var matches = FeatureSimilarity.MaxCosinePerRow(Matrix.Wrap(a, 256, 1), Matrix.Wrap(b, m, 1));
+
+        for (var i = 0; i < a.Length; i++)
+        {
+            var (cosine, index) = i % 3 == 0 ? (1f, 5_000_000) : i % 3 == 1 ? (1f, 0) : (0f, 0);
+            matches.Cosines[i].Should().Be(cosine, $"row {i}");
+            matches.Indices[i].Should().Be(index, $"row {i}");
+        }
+    }
+
+    [Fact]
     public void IdentityAgainstAScaledPermutation_MatchesEveryRowExactly()
     {
         var identity = new Matrix(5, 5);

@@ -128,6 +128,39 @@ public class SyntheticFeatureSourceTests
     }
 
     [Fact]
+    public void LargeActiveFeatureCounts_DoNotOverflowTheStack()
+    {
+        // K = S = 65,536 active features is a valid configuration; per-sample buffers of K ints, floats and doubles
+        // (1 MiB) allocated on the stack overflowed it and killed the process. The sample is generated on a thread
+        // with a 256 KiB stack (one row runs on the calling thread): on the heap it completes there, and matches the
+        // same sample generated on the test's own thread.
+        var options = new SyntheticFeatureOptions { InputDimension = 2, FeatureCount = 65_536, GroupCount = 1, ActiveFeatures = 65_536, Seed = 4 };
+        var onSmallStack = new Matrix(1, 2);
+        Exception? failure = null;
+        var thread = new Thread(
+            () =>
+            {
+                try
+                {
+                    new SyntheticFeatureSource(options).Read(onSmallStack);
+                }
+                catch (Exception e)
+                {
+                    failure = e;
+                }
+            },
+            maxStackSize: 256 * 1024);
+        thread.Start();
+        thread.Join();
+
+        failure.Should().BeNull();
+        var reference = new Matrix(1, 2);
+        new SyntheticFeatureSource(options).Read(reference).Should().Be(1);
+        onSmallStack.Span.ToArray().Should().Equal(reference.Span.ToArray());
+        onSmallStack.Span.ToArray().Should().OnlyContain(v => float.IsFinite(v) && v != 0);
+    }
+
+    [Fact]
     public void Options_OutOfRange_AreNamed()
     {
         var act = () => new SyntheticFeatureSource(new SyntheticFeatureOptions { ActiveFeatures = 43 });

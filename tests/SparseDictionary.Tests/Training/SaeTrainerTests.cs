@@ -155,11 +155,27 @@ public class SaeTrainerTests
     [Fact]
     public void Train_ANonFiniteLossWithoutRegularizers_ThrowsAndKeepsThePreviousStep()
     {
-        // The fused update runs only after the loss is known to be finite: the step whose codes turn NaN updates nothing.
+        // The fused update runs only after the loss is known to be finite: the step whose codes (valid, but float.MaxValue
+        // on every latent) make the reconstruction overflow updates nothing.
+        var options = new SaeTrainerOptions { LearningRate = 5e-3f, BatchSize = 256, TotalTokens = 3 * 256 };
+        var sae = new SparseAutoencoder(64, 96, new OverflowAfterActivation(new TopKActivation(5), goodRows: 2 * 256), seed: 1);
+        var act = () => new SaeTrainer(options).Train(sae, SmallSource());
+        act.Should().Throw<InvalidOperationException>().Which.Message.Should().Contain("diverged at step 2");
+
+        options.TotalTokens = 2 * 256;
+        var reference = new SparseAutoencoder(64, 96, new TopKActivation(5), seed: 1);
+        new SaeTrainer(options).Train(reference, SmallSource());
+        Snapshot(sae).Should().Equal(Snapshot(reference));
+    }
+
+    [Fact]
+    public void Train_NaNCodesFromTheActivation_ThrowNamingItAndKeepThePreviousStep()
+    {
+        // A code value the activation made NaN is rejected where the activation returns, before any loss or update.
         var options = new SaeTrainerOptions { LearningRate = 5e-3f, BatchSize = 256, TotalTokens = 3 * 256 };
         var sae = new SparseAutoencoder(64, 96, new NaNAfterActivation(new TopKActivation(5), goodRows: 2 * 256), seed: 1);
         var act = () => new SaeTrainer(options).Train(sae, SmallSource());
-        act.Should().Throw<InvalidOperationException>().Which.Message.Should().Contain("diverged at step 2").And.Contain("NaN");
+        act.Should().Throw<InvalidOperationException>().Which.Message.Should().Contain("activation TopK(k=5) returned the value NaN");
 
         options.TotalTokens = 2 * 256;
         var reference = new SparseAutoencoder(64, 96, new TopKActivation(5), seed: 1);
