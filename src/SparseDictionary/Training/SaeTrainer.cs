@@ -187,6 +187,12 @@ public sealed class SaeTrainer
             }
 
             var read = source.Read(batch);
+            if (read < 0 || read > batchSize)
+            {
+                throw new InvalidOperationException(
+                    $"The source {source.GetType().Name} returned {read} rows for a batch of {batchSize}; IActivationSource.Read returns between 0 and the destination's row count. Nothing of step {run.StepsDone} was trained.");
+            }
+
             if (read < batchSize)
             {
                 if (run.StepsDone == firstStep)

@@ -135,6 +135,20 @@ public sealed class TrainingReliabilityTests
         Snapshot(sae).Should().Equal(before);
     }
 
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(Batch + 1)]
+    public void SourceReturningAnImpossibleRowCount_IsRefused(int count)
+    {
+        var sae = Sae();
+        var before = Snapshot(sae);
+        var options = Options();
+        options.PrefetchSource = false;
+        var act = () => new SaeTrainer(options).Train(sae, new LyingSource(count));
+        act.Should().Throw<InvalidOperationException>().WithMessage($"The source LyingSource returned {count} rows for a batch of 32*");
+        Snapshot(sae).Should().Equal(before);
+    }
+
     [Fact]
     public void OnePassSourceEndingMidRun_ReportsExhaustion()
     {
@@ -199,6 +213,19 @@ public sealed class TrainingReliabilityTests
         {
             clean.Span.CopyTo(destination.Span);
             destination.Span[3] = float.MaxValue * 2;
+        }
+    }
+
+    private sealed class LyingSource(int count) : IActivationSource
+    {
+        public int Dimension => D;
+
+        public long? Length => null;
+
+        public int Read(Matrix destination) => count;
+
+        public void Reset()
+        {
         }
     }
 
