@@ -1,10 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using SparseDictionary.Activations;
-using SparseDictionary.Data;
 using SparseDictionary.IO;
-using SparseDictionary.Modeling;
-using SparseDictionary.Tensors;
-using SparseDictionary.Training;
 
 namespace SparseDictionary.Benchmarks;
 

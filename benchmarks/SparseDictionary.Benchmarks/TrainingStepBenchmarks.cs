@@ -1,11 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
-using SparseDictionary.Activations;
-using SparseDictionary.Data;
 using SparseDictionary.Kernels;
-using SparseDictionary.Modeling;
-using SparseDictionary.Tensors;
-using SparseDictionary.Training;
 
 namespace SparseDictionary.Benchmarks;
 

@@ -1,10 +1,8 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using SparseDictionary.Data;
-using SparseDictionary.Metrics.Similarity;
-using SparseDictionary.Modeling;
-using SparseDictionary.Tensors;
+using SparseDictionary;
+using SparseDictionary.Metrics;
 
 /// <summary>The paper's measures of one saved run, recomputed from its two SAEs.</summary>
 /// <param name="Name">The run's folder name, e.g. "seed0-mfr".</param>

@@ -1,14 +1,7 @@
 using System.Diagnostics;
-using SparseDictionary.Activations;
-using SparseDictionary.Data;
-using SparseDictionary.Metrics.Diversity;
-using SparseDictionary.Metrics.Reconstruction;
-using SparseDictionary.Metrics.Similarity;
-using SparseDictionary.Modeling;
-using SparseDictionary.Noise;
+using SparseDictionary;
 using SparseDictionary.Regularization;
-using SparseDictionary.Tensors;
-using SparseDictionary.Training;
+using SparseDictionary.Metrics;
 
 /// <summary>The training methods compared.</summary>
 internal enum Method

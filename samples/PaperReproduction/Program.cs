@@ -4,11 +4,10 @@
 // measures summarised as mean ± standard deviation over the seeds.
 using System.CommandLine;
 using System.Diagnostics;
-using SparseDictionary.Data;
-using SparseDictionary.Metrics.Similarity;
+using SparseDictionary;
 using SparseDictionary.Regularization;
-using SparseDictionary.Tensors;
 using Spectre.Console;
+using SparseDictionary.Metrics;
 
 const long PaperTokens = 100_000_000;
 const int PaperWarmupSteps = 100;

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using SparseDictionary.Training;
+using SparseDictionary;
 
 /// <summary>
 /// Prints a run's progress as one line at most every <see cref="Interval"/>: step, samples per second, FVU and the

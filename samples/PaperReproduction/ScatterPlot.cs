@@ -1,3 +1,4 @@
+using SparseDictionary;
 using ScottPlot;
 
 /// <summary>

@@ -1,13 +1,10 @@
 // The main job: train a TopK sparse autoencoder on synthetic data with known ground-truth features
 // (the MFR paper's generator, seed 001 section 3.1) and print how well it recovered them.
 using System.CommandLine;
-using SparseDictionary.Activations;
-using SparseDictionary.Data;
-using SparseDictionary.Metrics.Similarity;
-using SparseDictionary.Modeling;
+using SparseDictionary;
 using SparseDictionary.Regularization;
-using SparseDictionary.Training;
 using Spectre.Console;
+using SparseDictionary.Metrics;
 
 var dimension = new Option<int>("--dimension") { Description = "Input dimension d.", DefaultValueFactory = _ => 256 };
 var features = new Option<int>("--features") { Description = "Ground-truth features G.", DefaultValueFactory = _ => 512 };

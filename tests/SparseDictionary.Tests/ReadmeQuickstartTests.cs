@@ -1,12 +1,7 @@
 using System.Text.RegularExpressions;
-using SparseDictionary.Activations;
-using SparseDictionary.Data;
 using SparseDictionary.IO;
-using SparseDictionary.Metrics.Similarity;
-using SparseDictionary.Modeling;
 using SparseDictionary.Regularization;
-using SparseDictionary.Tensors;
-using SparseDictionary.Training;
+using SparseDictionary.Metrics;
 
 namespace SparseDictionary.Tests;
 

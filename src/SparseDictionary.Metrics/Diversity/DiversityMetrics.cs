@@ -2,11 +2,9 @@ using System.Buffers;
 using System.Numerics.Tensors;
 using MathNet.Numerics.LinearAlgebra;
 using SparseDictionary.Kernels;
-using SparseDictionary.Metrics.Similarity;
 using SparseDictionary.Regularization;
-using SparseDictionary.Tensors;
 
-namespace SparseDictionary.Metrics.Diversity;
+namespace SparseDictionary.Metrics;
 
 /// <summary>
 /// Diversity of a set of feature directions (rows), e.g. an SAE's decoder W: how much of a reference feature bank it

@@ -1,4 +1,4 @@
-namespace SparseDictionary.Metrics.Evaluation;
+namespace SparseDictionary.Metrics;
 
 /// <summary>A metric defined by a name and a function, e.g. <c>new DelegateMetric("l0", c => c.Reconstruction.MeanL0)</c>.</summary>
 public sealed class DelegateMetric : IMetric

@@ -1,6 +1,5 @@
-using SparseDictionary.Tensors;
 
-namespace SparseDictionary.Metrics.Evaluation;
+namespace SparseDictionary.Metrics;
 
 /// <summary>Options of <see cref="SaeEvaluation.Evaluate"/>.</summary>
 public sealed class EvaluationOptions

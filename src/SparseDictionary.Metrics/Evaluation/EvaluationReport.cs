@@ -1,9 +1,8 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using SparseDictionary.Metrics.Reconstruction;
 
-namespace SparseDictionary.Metrics.Evaluation;
+namespace SparseDictionary.Metrics;
 
 /// <summary>The result of <see cref="SaeEvaluation.Evaluate"/>: one row per SAE, one column per metric; renders as text, Markdown or JSON.</summary>
 /// <remarks>

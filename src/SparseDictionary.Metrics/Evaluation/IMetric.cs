@@ -1,11 +1,11 @@
-namespace SparseDictionary.Metrics.Evaluation;
+namespace SparseDictionary.Metrics;
 
 /// <summary>One measurement of an SAE, possibly relative to the other SAEs evaluated with it or to a ground truth.</summary>
 /// <remarks>
 /// <see cref="SaeEvaluation.Evaluate"/> calls <see cref="Measure"/> once per SAE. Implement it to add a measurement to
 /// the report; the built-in ones are in <see cref="StandardMetrics"/>. Every built-in metric is also callable directly on
-/// matrices (<see cref="Reconstruction.ReconstructionMetrics"/>, <see cref="Diversity.DiversityMetrics"/>,
-/// <see cref="Similarity.FeatureSimilarity"/>, ...).
+/// matrices (<see cref="ReconstructionMetrics"/>, <see cref="DiversityMetrics"/>,
+/// <see cref="FeatureSimilarity"/>, ...).
 /// </remarks>
 public interface IMetric
 {

@@ -1,8 +1,5 @@
-using SparseDictionary.Metrics.Reconstruction;
-using SparseDictionary.Modeling;
-using SparseDictionary.Tensors;
 
-namespace SparseDictionary.Metrics.Evaluation;
+namespace SparseDictionary.Metrics;
 
 /// <summary>What a metric sees of one SAE during an evaluation.</summary>
 /// <param name="Index">The SAE's position in the evaluated list.</param>

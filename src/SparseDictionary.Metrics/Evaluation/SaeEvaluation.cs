@@ -1,8 +1,5 @@
-using SparseDictionary.Data;
-using SparseDictionary.Metrics.Reconstruction;
-using SparseDictionary.Modeling;
 
-namespace SparseDictionary.Metrics.Evaluation;
+namespace SparseDictionary.Metrics;
 
 /// <summary>Evaluates one or several SAEs on an evaluation source with a list of metrics, in one call.</summary>
 public static class SaeEvaluation
@@ -85,7 +82,7 @@ public static class SaeEvaluation
             : (value, null);
     }
 
-    private static void CheckWidth(Tensors.Matrix? reference, int width, string name)
+    private static void CheckWidth(Matrix? reference, int width, string name)
     {
         if (reference is not null && reference.Columns != width)
         {

@@ -1,8 +1,5 @@
-using SparseDictionary.Metrics.Diversity;
-using SparseDictionary.Metrics.Reconstruction;
-using SparseDictionary.Metrics.Similarity;
 
-namespace SparseDictionary.Metrics.Evaluation;
+namespace SparseDictionary.Metrics;
 
 /// <summary>The built-in metrics as <see cref="IMetric"/> instances, each a thin wrapper of a function callable on matrices.</summary>
 public static class StandardMetrics
@@ -112,7 +109,7 @@ public static class StandardMetrics
         $"the {c.Reconstruction.Rows} evaluation rows have zero total variance (every row equals the mean row), so the fraction of variance unexplained is undefined";
 
     private static int ExpectedActive(MetricContext c) =>
-        c.Sae.Activation is Activations.TopKActivation topK
+        c.Sae.Activation is TopKActivation topK
             ? topK.K
             : Math.Clamp((int)Math.Round(c.Reconstruction.MeanL0), 1, c.Sae.LatentCount);
 }

@@ -1,4 +1,4 @@
-namespace SparseDictionary.Metrics.Reconstruction;
+namespace SparseDictionary.Metrics;
 
 /// <summary>A histogram of latent firing frequencies on a log10 scale, from <see cref="SparsityMetrics.FiringHistogram"/>.</summary>
 /// <param name="BinEdges">The bins + 1 edges in log10(frequency), ascending from minLog10 to 0; bin i is [BinEdges[i], BinEdges[i + 1]), the last bin also includes 0.</param>

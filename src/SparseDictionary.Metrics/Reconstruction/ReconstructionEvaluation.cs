@@ -1,8 +1,5 @@
-using SparseDictionary.Data;
-using SparseDictionary.Modeling;
-using SparseDictionary.Tensors;
 
-namespace SparseDictionary.Metrics.Reconstruction;
+namespace SparseDictionary.Metrics;
 
 /// <summary>Evaluates an SAE's reconstructions and sparsity over an activation source, streaming in batches.</summary>
 public static class ReconstructionEvaluation
@@ -36,7 +33,7 @@ public static class ReconstructionEvaluation
     /// <summary>
     /// <see cref="Evaluate"/>; with <paramref name="zeroVarianceAsNaN"/>,
     /// rows of zero total variance give an FVU and explained variance of NaN instead of an exception, so that the
-    /// other figures are still reported (<see cref="Evaluation.SaeEvaluation"/>).
+    /// other figures are still reported (<see cref="SaeEvaluation"/>).
     /// </summary>
     internal static ReconstructionReport EvaluateCore(SparseAutoencoder sae, IActivationSource source, int batchSize, long maxRows, bool zeroVarianceAsNaN)
     {

@@ -1,6 +1,5 @@
-using SparseDictionary.Tensors;
 
-namespace SparseDictionary.Metrics.Reconstruction;
+namespace SparseDictionary.Metrics;
 
 /// <summary>
 /// How well reconstructions x̂ match inputs x: mean squared error, fraction of variance unexplained, explained

@@ -1,4 +1,4 @@
-namespace SparseDictionary.Metrics.Reconstruction;
+namespace SparseDictionary.Metrics;
 
 /// <summary>Double-precision sums over one row pair (x_b, x̂_b), shared by the matrix metrics and the streaming evaluation.</summary>
 /// <param name="SquaredError">||x_b - x̂_b||².</param>

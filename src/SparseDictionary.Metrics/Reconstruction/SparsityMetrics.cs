@@ -1,6 +1,5 @@
-using SparseDictionary.Tensors;
 
-namespace SparseDictionary.Metrics.Reconstruction;
+namespace SparseDictionary.Metrics;
 
 /// <summary>
 /// Sparsity of an SAE's codes: mean L0, per-latent firing frequencies, the share of dead latents, the deviation of the

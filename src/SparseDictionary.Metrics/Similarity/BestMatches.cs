@@ -1,4 +1,4 @@
-namespace SparseDictionary.Metrics.Similarity;
+namespace SparseDictionary.Metrics;
 
 /// <summary>For each row of a direction set A, its most similar row of a set B.</summary>
 /// <param name="Cosines">cos(a_i, b_best(i)), the largest cosine of row i of A with any row of B.</param>

@@ -1,7 +1,6 @@
 using SparseDictionary.Regularization;
-using SparseDictionary.Tensors;
 
-namespace SparseDictionary.Metrics.Similarity;
+namespace SparseDictionary.Metrics;
 
 /// <summary>Cosine similarity between two sets of feature directions (rows), e.g. an SAE's decoder and ground-truth features.</summary>
 /// <remarks>

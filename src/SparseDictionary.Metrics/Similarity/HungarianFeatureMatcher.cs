@@ -1,7 +1,6 @@
 using SparseDictionary.Regularization;
-using SparseDictionary.Tensors;
 
-namespace SparseDictionary.Metrics.Similarity;
+namespace SparseDictionary.Metrics;
 
 /// <summary>
 /// One-to-one matching of decoder directions for Mutual Feature Regularization: the pairing with the largest total

@@ -1,4 +1,4 @@
-namespace SparseDictionary.Metrics.Similarity;
+namespace SparseDictionary.Metrics;
 
 /// <summary>A one-to-one matching of the rows of a direction set A to the rows of a set B that maximises the total cosine.</summary>
 /// <param name="Pairs">The matched pairs (row of A, row of B), in increasing order of the row of A; min(|A|, |B|) of them.</param>

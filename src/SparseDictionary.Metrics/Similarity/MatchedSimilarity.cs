@@ -1,8 +1,7 @@
 using SparseDictionary.Kernels;
 using SparseDictionary.Metrics.Assignment;
-using SparseDictionary.Tensors;
 
-namespace SparseDictionary.Metrics.Similarity;
+namespace SparseDictionary.Metrics;
 
 /// <summary>One-to-one (Hungarian) matching of two sets of feature directions by cosine similarity.</summary>
 /// <remarks>

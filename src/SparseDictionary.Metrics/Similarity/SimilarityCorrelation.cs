@@ -1,6 +1,5 @@
-using SparseDictionary.Tensors;
 
-namespace SparseDictionary.Metrics.Similarity;
+namespace SparseDictionary.Metrics;
 
 /// <summary>Whether features that two SAEs agree on are the ones that match the ground truth (seed 001, figures 2 and 3).</summary>
 /// <remarks>

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace SparseDictionary.Activations;
+namespace SparseDictionary;
 
 /// <summary>
 /// Checks what an <see cref="IActivation"/> returned for one row before the library stores it: the count in

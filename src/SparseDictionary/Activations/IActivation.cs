@@ -1,4 +1,4 @@
-namespace SparseDictionary.Activations;
+namespace SparseDictionary;
 
 /// <summary>
 /// The sparsifying nonlinearity sigma of an SAE, z = sigma(pre), applied row by row, with its backward pass.

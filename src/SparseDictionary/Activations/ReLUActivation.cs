@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using SparseDictionary.Kernels;
 
-namespace SparseDictionary.Activations;
+namespace SparseDictionary;
 
 /// <summary>
 /// ReLU activation, z = max(pre, 0), the original SAE nonlinearity (Bricken et al. 2023; Cunningham et al. 2023).

@@ -1,6 +1,6 @@
 using SparseDictionary.Kernels;
 
-namespace SparseDictionary.Activations;
+namespace SparseDictionary;
 
 /// <summary>
 /// TopK activation (Makhzani and Frey 2013; Gao et al. 2024, "Scaling and evaluating sparse autoencoders"):

@@ -1,6 +1,5 @@
-using SparseDictionary.Tensors;
 
-namespace SparseDictionary.Data;
+namespace SparseDictionary;
 
 /// <summary>A stream of input rows (model activations or any float vectors) for training or evaluating SAEs.</summary>
 /// <remarks>

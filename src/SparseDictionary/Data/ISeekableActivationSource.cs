@@ -1,4 +1,4 @@
-namespace SparseDictionary.Data;
+namespace SparseDictionary;
 
 /// <summary>
 /// A source that can jump to any position of its stream, so that a resumed training run continues on exactly the rows

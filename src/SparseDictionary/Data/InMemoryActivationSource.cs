@@ -1,7 +1,6 @@
 using SparseDictionary.Randomness;
-using SparseDictionary.Tensors;
 
-namespace SparseDictionary.Data;
+namespace SparseDictionary;
 
 /// <summary>
 /// Serves the rows of a matrix held in memory, without copying it, in order or in a seeded shuffled order, for one

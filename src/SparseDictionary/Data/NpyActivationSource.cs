@@ -1,7 +1,6 @@
 using SparseDictionary.IO;
-using SparseDictionary.Tensors;
 
-namespace SparseDictionary.Data;
+namespace SparseDictionary;
 
 /// <summary>
 /// Serves the rows of a list of NumPy <c>.npy</c> shards (2-D float32 or float16 arrays with the same column count), or

@@ -1,6 +1,5 @@
-using SparseDictionary.Tensors;
 
-namespace SparseDictionary.Data;
+namespace SparseDictionary;
 
 /// <summary>
 /// Reads ahead of its caller: after each <see cref="Read"/> of n rows it starts reading the next n rows of the inner

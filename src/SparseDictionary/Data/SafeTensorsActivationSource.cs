@@ -1,7 +1,6 @@
 using SparseDictionary.IO;
-using SparseDictionary.Tensors;
 
-namespace SparseDictionary.Data;
+namespace SparseDictionary;
 
 /// <summary>
 /// Serves the rows of one 2-D tensor of a safetensors file, out of core: the file is memory-mapped and each row is

@@ -1,6 +1,6 @@
 using SparseDictionary.Randomness;
 
-namespace SparseDictionary.Data;
+namespace SparseDictionary;
 
 /// <summary>
 /// The position of a stream of rows over shards (files, or tensors) read in order or in a seeded shuffled order, for

@@ -1,4 +1,4 @@
-namespace SparseDictionary.Data;
+namespace SparseDictionary;
 
 /// <summary>
 /// How <see cref="SyntheticFeatureSource"/> chooses the active features of each sample (seed 001, sections 3.1 and

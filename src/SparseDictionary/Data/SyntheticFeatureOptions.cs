@@ -1,4 +1,4 @@
-namespace SparseDictionary.Data;
+namespace SparseDictionary;
 
 /// <summary>
 /// Parameters of the synthetic data of Marks et al. (MFR paper, seed 001, section 3.1); the defaults are the paper's

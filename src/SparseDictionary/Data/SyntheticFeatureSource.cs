@@ -1,9 +1,8 @@
 using System.Buffers;
 using System.Numerics.Tensors;
 using SparseDictionary.Randomness;
-using SparseDictionary.Tensors;
 
-namespace SparseDictionary.Data;
+namespace SparseDictionary;
 
 /// <summary>
 /// Synthetic activations with known features, as in the Mutual Feature Regularization paper (Marks et al., seed 001,

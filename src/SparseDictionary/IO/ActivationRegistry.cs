@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
-using SparseDictionary.Activations;
 
-namespace SparseDictionary.IO;
+namespace SparseDictionary;
 
 /// <summary>
 /// Names activations in saved SAEs and checkpoints, so that a saved model's nonlinearity can be rebuilt when it is

@@ -1,7 +1,6 @@
 using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using SparseDictionary.Modeling;
 
 namespace SparseDictionary.IO;
 
@@ -94,7 +93,7 @@ internal static class NativeSaeLayout
     }
 
     /// <summary>Builds an SAE from the four native tensors of <paramref name="file"/>, checking dtypes and shapes.</summary>
-    public static SparseAutoencoder ReadWeights(SafeTensorsFile file, Activations.IActivation activation, int d, int h, string prefix)
+    public static SparseAutoencoder ReadWeights(SafeTensorsFile file, IActivation activation, int d, int h, string prefix)
     {
         var encoderWeights = Read(file, prefix + EncoderWeight, [h, d]);
         var encoderBias = Read(file, prefix + EncoderBias, [h]);

@@ -2,7 +2,6 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
-using SparseDictionary.Tensors;
 
 namespace SparseDictionary.IO;
 

@@ -1,4 +1,4 @@
-namespace SparseDictionary.IO;
+namespace SparseDictionary;
 
 /// <summary>The folder layouts an SAE can be saved in and loaded from.</summary>
 public enum SaeFileLayout

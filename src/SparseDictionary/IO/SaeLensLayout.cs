@@ -1,7 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using SparseDictionary.Activations;
-using SparseDictionary.Modeling;
 
 namespace SparseDictionary.IO;
 

@@ -3,7 +3,6 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Unicode;
-using SparseDictionary.Tensors;
 
 namespace SparseDictionary.IO;
 

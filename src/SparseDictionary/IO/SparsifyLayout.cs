@@ -1,5 +1,3 @@
-using SparseDictionary.Activations;
-using SparseDictionary.Modeling;
 
 namespace SparseDictionary.IO;
 

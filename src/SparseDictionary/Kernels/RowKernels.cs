@@ -22,7 +22,7 @@ internal static class RowKernels
 
     /// <summary>A copy of <paramref name="m"/> with every nonzero row scaled to unit norm (zero rows stay zero).</summary>
     /// <exception cref="ArgumentException">A row holds a NaN or infinite entry, or its norm overflows; the message names the row and <paramref name="name"/>.</exception>
-    public static float[] NormalizedCopy(Tensors.Matrix m, string name)
+    public static float[] NormalizedCopy(Matrix m, string name)
     {
         var d = m.Columns;
         var result = new float[m.Length];

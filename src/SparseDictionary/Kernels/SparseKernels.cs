@@ -4,7 +4,6 @@ using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using System.Numerics.Tensors;
-using SparseDictionary.Tensors;
 
 namespace SparseDictionary.Kernels;
 

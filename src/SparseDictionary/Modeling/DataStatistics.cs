@@ -1,8 +1,7 @@
 using System.Buffers;
 using SparseDictionary.Kernels;
-using SparseDictionary.Tensors;
 
-namespace SparseDictionary.Modeling;
+namespace SparseDictionary;
 
 /// <summary>Column statistics of a sample of input rows, computed in double precision.</summary>
 internal static class DataStatistics

@@ -1,4 +1,4 @@
-namespace SparseDictionary.Modeling;
+namespace SparseDictionary;
 
 /// <summary>How the decoder bias b_dec is set from data before training.</summary>
 public enum DecoderBiasInitialization

@@ -1,10 +1,8 @@
 using System.Buffers;
 using System.Numerics.Tensors;
-using SparseDictionary.Activations;
 using SparseDictionary.Kernels;
-using SparseDictionary.Tensors;
 
-namespace SparseDictionary.Modeling;
+namespace SparseDictionary;
 
 /// <summary>What the encoder pass should also extract for the dead latents (AuxK): the top-k pre-activations among them.</summary>
 /// <param name="DeadLatents">Indices of the dead latents, ascending.</param>

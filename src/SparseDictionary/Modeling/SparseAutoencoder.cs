@@ -1,8 +1,6 @@
-using SparseDictionary.Activations;
 using SparseDictionary.Randomness;
-using SparseDictionary.Tensors;
 
-namespace SparseDictionary.Modeling;
+namespace SparseDictionary;
 
 /// <summary>
 /// A sparse autoencoder: x_hat = W_dec^T sigma(W_enc (x - b_dec) + b_enc) + b_dec, with unit-norm decoder directions.
@@ -330,9 +328,9 @@ public sealed class SparseAutoencoder
     /// [h, d], <c>decoder.bias</c> [d]). <see cref="Load"/> gives back the same weights bit for bit.
     /// </summary>
     /// <param name="directory">The folder; created when missing. Existing files of the layout are replaced, each atomically.</param>
-    /// <exception cref="ArgumentException">The activation's type is not registered with <see cref="IO.ActivationRegistry"/>.</exception>
+    /// <exception cref="ArgumentException">The activation's type is not registered with <see cref="ActivationRegistry"/>.</exception>
     /// <exception cref="IOException">A file cannot be written; the message names it.</exception>
-    public void Save(string directory) => Save(directory, IO.SaeFileLayout.Native);
+    public void Save(string directory) => Save(directory, SaeFileLayout.Native);
 
     /// <summary>
     /// Saves the SAE in <paramref name="layout"/>: the library's own (see <see cref="Save(string)"/>), SAELens's
@@ -343,18 +341,18 @@ public sealed class SparseAutoencoder
     /// <param name="layout">The layout.</param>
     /// <exception cref="ArgumentException">The layout cannot hold this SAE's activation (SAELens: TopK or ReLU; sparsify: TopK), or the activation is not registered (native).</exception>
     /// <exception cref="IOException">A file cannot be written; the message names it.</exception>
-    public void Save(string directory, IO.SaeFileLayout layout)
+    public void Save(string directory, SaeFileLayout layout)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         switch (layout)
         {
-            case IO.SaeFileLayout.Native:
+            case SaeFileLayout.Native:
                 IO.NativeSaeLayout.Save(this, directory);
                 break;
-            case IO.SaeFileLayout.SaeLens:
+            case SaeFileLayout.SaeLens:
                 IO.SaeLensLayout.Save(this, directory);
                 break;
-            case IO.SaeFileLayout.Sparsify:
+            case SaeFileLayout.Sparsify:
                 IO.SparsifyLayout.Save(this, directory);
                 break;
             default:
@@ -365,12 +363,12 @@ public sealed class SparseAutoencoder
     /// <summary>The layout of the SAE saved in <paramref name="directory"/>, detected from its files, or null when none matches.</summary>
     /// <param name="directory">A folder.</param>
     /// <returns>Native when it holds <c>sparse_dictionary.json</c>; SaeLens for <c>cfg.json</c> + <c>sae_weights.safetensors</c>; Sparsify for <c>cfg.json</c> + <c>sae.safetensors</c>.</returns>
-    public static IO.SaeFileLayout? DetectLayout(string directory)
+    public static SaeFileLayout? DetectLayout(string directory)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
-        return IO.NativeSaeLayout.IsLayout(directory) ? IO.SaeFileLayout.Native
-            : IO.SaeLensLayout.IsLayout(directory) ? IO.SaeFileLayout.SaeLens
-            : IO.SparsifyLayout.IsLayout(directory) ? IO.SaeFileLayout.Sparsify
+        return IO.NativeSaeLayout.IsLayout(directory) ? SaeFileLayout.Native
+            : IO.SaeLensLayout.IsLayout(directory) ? SaeFileLayout.SaeLens
+            : IO.SparsifyLayout.IsLayout(directory) ? SaeFileLayout.Sparsify
             : null;
     }
 
@@ -394,9 +392,9 @@ public sealed class SparseAutoencoder
 
         return DetectLayout(directory) switch
         {
-            IO.SaeFileLayout.Native => IO.NativeSaeLayout.Load(directory),
-            IO.SaeFileLayout.SaeLens => IO.SaeLensLayout.Load(directory),
-            IO.SaeFileLayout.Sparsify => IO.SparsifyLayout.Load(directory),
+            SaeFileLayout.Native => IO.NativeSaeLayout.Load(directory),
+            SaeFileLayout.SaeLens => IO.SaeLensLayout.Load(directory),
+            SaeFileLayout.Sparsify => IO.SparsifyLayout.Load(directory),
             _ => throw new InvalidDataException(
                 $"{directory} holds no SAE layout this library reads: {IO.NativeSaeLayout.ConfigFile} (this library), cfg.json + sae_weights.safetensors (SAELens) or cfg.json + sae.safetensors (sparsify)."),
         };

@@ -1,8 +1,7 @@
 using System.Globalization;
 using SparseDictionary.Randomness;
-using SparseDictionary.Tensors;
 
-namespace SparseDictionary.Noise;
+namespace SparseDictionary;
 
 /// <summary>
 /// Dropout on the input (seed 000's denoising training): each entry is zeroed independently with probability p, and

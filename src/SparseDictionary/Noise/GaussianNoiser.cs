@@ -1,8 +1,7 @@
 using System.Globalization;
 using SparseDictionary.Randomness;
-using SparseDictionary.Tensors;
 
-namespace SparseDictionary.Noise;
+namespace SparseDictionary;
 
 /// <summary>Additive Gaussian noise on the input: x_noised = x + sigma · n, n ~ N(0, I).</summary>
 /// <remarks>The noise of row b at step t depends only on (seed, t, b).</remarks>

@@ -1,6 +1,5 @@
-using SparseDictionary.Tensors;
 
-namespace SparseDictionary.Noise;
+namespace SparseDictionary;
 
 /// <summary>
 /// An input perturbation for denoising training (seed 000, "Beyond Sparsity: Improving Diversity in Sparse

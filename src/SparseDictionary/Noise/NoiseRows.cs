@@ -1,8 +1,7 @@
 using SparseDictionary.Kernels;
 using SparseDictionary.Randomness;
-using SparseDictionary.Tensors;
 
-namespace SparseDictionary.Noise;
+namespace SparseDictionary;
 
 /// <summary>Shared plumbing of the built-in noisers: argument checks and a per-row generator seeded by (seed, step, row).</summary>
 internal static class NoiseRows

@@ -1,4 +1,4 @@
-namespace SparseDictionary.Regularization;
+namespace SparseDictionary;
 
 /// <summary>Options of <see cref="AuxKRegularizer"/>.</summary>
 public sealed class AuxKOptions

@@ -1,6 +1,6 @@
-using SparseDictionary.Tensors;
+using SparseDictionary.Regularization;
 
-namespace SparseDictionary.Regularization;
+namespace SparseDictionary;
 
 /// <summary>
 /// AuxK (Gao et al. 2024, "Scaling and evaluating sparse autoencoders", section 2.4): the k_aux largest pre-activations

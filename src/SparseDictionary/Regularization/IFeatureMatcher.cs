@@ -1,4 +1,3 @@
-using SparseDictionary.Tensors;
 
 namespace SparseDictionary.Regularization;
 

@@ -1,4 +1,5 @@
-namespace SparseDictionary.Regularization;
+using SparseDictionary.Regularization;
+namespace SparseDictionary;
 
 /// <summary>
 /// An extra term of the training loss with its exact gradient, e.g. <see cref="AuxKRegularizer"/> (dead latents) or a
@@ -30,7 +31,7 @@ public interface IRegularizer
     /// The default accepts any SAEs.
     /// </summary>
     /// <param name="saes">The SAEs of the run, in order.</param>
-    void Validate(IReadOnlyList<Modeling.SparseAutoencoder> saes)
+    void Validate(IReadOnlyList<SparseAutoencoder> saes)
     {
     }
 

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Numerics.Tensors;
 using SparseDictionary.Kernels;
-using SparseDictionary.Tensors;
 
 namespace SparseDictionary.Regularization;
 

@@ -1,4 +1,5 @@
-namespace SparseDictionary.Regularization;
+using SparseDictionary.Regularization;
+namespace SparseDictionary;
 
 /// <summary>Options of <see cref="MutualFeatureRegularizer"/>.</summary>
 public sealed class MutualFeatureOptions

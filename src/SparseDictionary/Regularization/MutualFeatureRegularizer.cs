@@ -1,9 +1,9 @@
 using System.Numerics.Tensors;
 using System.Text.Json.Nodes;
 using SparseDictionary.Kernels;
-using SparseDictionary.Tensors;
+using SparseDictionary.Regularization;
 
-namespace SparseDictionary.Regularization;
+namespace SparseDictionary;
 
 /// <summary>
 /// Mutual Feature Regularization's penalty (seed 001, "Enhancing Neural Network Interpretability with Feature-Aligned
@@ -33,7 +33,7 @@ namespace SparseDictionary.Regularization;
 /// <para>The SAEs must have the same input dimension; they may differ in latent count and activation. An instance
 /// keeps the matching between steps: give each concurrent training run its own instance.</para>
 /// </remarks>
-public sealed class MutualFeatureRegularizer : IRegularizer, Training.ICheckpointable
+public sealed class MutualFeatureRegularizer : IRegularizer, ICheckpointable
 {
     private readonly IFeatureMatcher _matcher;
     private Pair[] _pairs = [];
@@ -132,7 +132,7 @@ public sealed class MutualFeatureRegularizer : IRegularizer, Training.ICheckpoin
 
     /// <inheritdoc />
     /// <exception cref="ArgumentException">Fewer than two SAEs, or SAEs of different input dimensions.</exception>
-    public void Validate(IReadOnlyList<Modeling.SparseAutoencoder> saes)
+    public void Validate(IReadOnlyList<SparseAutoencoder> saes)
     {
         ArgumentNullException.ThrowIfNull(saes);
         if (saes.Count < 2)

@@ -1,7 +1,5 @@
 using System.Buffers;
 using SparseDictionary.Kernels;
-using SparseDictionary.Modeling;
-using SparseDictionary.Tensors;
 
 namespace SparseDictionary.Regularization;
 
@@ -52,7 +50,7 @@ public sealed class SaeStepContext
 
     /// <summary>
     /// How many times the trainer has reinitialised this SAE in the current run (see
-    /// <see cref="Training.ReinitializationOptions"/>); a regularizer that caches anything about the weights must drop
+    /// <see cref="ReinitializationOptions"/>); a regularizer that caches anything about the weights must drop
     /// it when this changes.
     /// </summary>
     public int ReinitializationCount { get; internal set; }

@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
-namespace SparseDictionary.Tensors;
+namespace SparseDictionary;
 
 /// <summary>
 /// Float buffers whose first element sits on a 64-byte boundary (a cache line), for parameters, optimizer state and

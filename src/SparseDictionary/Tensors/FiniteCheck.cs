@@ -1,6 +1,6 @@
 using System.Numerics.Tensors;
 
-namespace SparseDictionary.Tensors;
+namespace SparseDictionary;
 
 /// <summary>Finds NaN and infinite entries quickly, for input validation.</summary>
 internal static class FiniteCheck

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
-namespace SparseDictionary.Tensors;
+namespace SparseDictionary;
 
 /// <summary>
 /// A dense float32 matrix in row-major order over contiguous memory, either owned (allocated by the constructor)

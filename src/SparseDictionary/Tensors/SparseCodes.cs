@@ -1,4 +1,4 @@
-namespace SparseDictionary.Tensors;
+namespace SparseDictionary;
 
 /// <summary>
 /// The sparse latent codes of a batch: for each row, the active latents as (index, value) pairs.

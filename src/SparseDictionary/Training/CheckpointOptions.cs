@@ -1,8 +1,8 @@
-namespace SparseDictionary.Training;
+namespace SparseDictionary;
 
 /// <summary>
 /// When and where <see cref="SaeTrainer"/> writes checkpoints of a run, from which
-/// <see cref="SaeTrainer.Resume(TrainingCheckpoint, Data.IActivationSource, IProgress{TrainingProgress}?, CancellationToken)"/>
+/// <see cref="SaeTrainer.Resume(TrainingCheckpoint, IActivationSource, IProgress{TrainingProgress}?, CancellationToken)"/>
 /// continues it bit for bit.
 /// </summary>
 /// <remarks>

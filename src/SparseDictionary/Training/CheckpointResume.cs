@@ -1,11 +1,8 @@
 using System.Text.Json.Nodes;
-using SparseDictionary.Data;
 using SparseDictionary.IO;
-using SparseDictionary.Noise;
 using SparseDictionary.Regularization;
-using SparseDictionary.Tensors;
 
-namespace SparseDictionary.Training;
+namespace SparseDictionary;
 
 /// <summary>Checks that a trainer can continue a checkpoint's run, and puts a fresh run and its source at the checkpoint.</summary>
 internal static class CheckpointResume

@@ -4,10 +4,9 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using SparseDictionary.IO;
-using SparseDictionary.Noise;
 using SparseDictionary.Regularization;
 
-namespace SparseDictionary.Training;
+namespace SparseDictionary;
 
 /// <summary>
 /// Writes, lists and prunes the checkpoint folders of a run (<see cref="TrainingCheckpoint"/> reads them). A checkpoint

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace SparseDictionary.Training;
+namespace SparseDictionary;
 
 /// <summary>
 /// A training part (a regularizer or a noiser) whose behaviour depends on state it keeps between steps, and that can

@@ -1,4 +1,4 @@
-namespace SparseDictionary.Training;
+namespace SparseDictionary;
 
 /// <summary>
 /// How unevenly an SAE's latents fire: the mean relative deviation of the firing frequencies from their expected value

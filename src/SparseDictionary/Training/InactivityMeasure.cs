@@ -1,4 +1,4 @@
-namespace SparseDictionary.Training;
+namespace SparseDictionary;
 
 /// <summary>How <see cref="InactivityDeviation"/> averages each latent's relative deviation from the expected firing frequency.</summary>
 public enum InactivityMeasure

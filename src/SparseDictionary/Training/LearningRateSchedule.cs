@@ -1,4 +1,4 @@
-namespace SparseDictionary.Training;
+namespace SparseDictionary;
 
 /// <summary>
 /// Learning rate of step t (0-based) of T: lr · w(t) · c(t), with linear warm-up w(t) = min(1, (t + 1) / W) and a

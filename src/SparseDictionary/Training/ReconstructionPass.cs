@@ -1,10 +1,8 @@
 using System.Numerics.Tensors;
 using SparseDictionary.Kernels;
-using SparseDictionary.Modeling;
 using SparseDictionary.Regularization;
-using SparseDictionary.Tensors;
 
-namespace SparseDictionary.Training;
+namespace SparseDictionary;
 
 /// <summary>
 /// One forward and backward pass of an SAE over a batch with its own step buffers: the clean pass of every step, and

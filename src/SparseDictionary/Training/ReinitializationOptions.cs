@@ -1,4 +1,4 @@
-namespace SparseDictionary.Training;
+namespace SparseDictionary;
 
 /// <summary>
 /// Conditional reinitialisation (seed 001, section 3.3): early in training, an SAE whose latents fire too unevenly is

@@ -1,12 +1,8 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
-using SparseDictionary.Data;
-using SparseDictionary.Modeling;
-using SparseDictionary.Noise;
 using SparseDictionary.Regularization;
-using SparseDictionary.Tensors;
 
-namespace SparseDictionary.Training;
+namespace SparseDictionary;
 
 /// <summary>
 /// Trains one or several sparse autoencoders on the same stream of batches with AdamW, a unit-norm decoder, any

@@ -1,6 +1,5 @@
-using SparseDictionary.Modeling;
 
-namespace SparseDictionary.Training;
+namespace SparseDictionary;
 
 /// <summary>
 /// Options of <see cref="SaeTrainer"/>. Every option has a documented default; <see cref="SaeTrainerOptionsValidator"/>
@@ -45,7 +44,7 @@ public sealed class SaeTrainerOptions
     public int ProgressIntervalSteps { get; set; } = 10;
 
     /// <summary>
-    /// beta: weight of the denoising term when the trainer has an <see cref="Noise.INoiser"/>, finite and &gt;= 0.
+    /// beta: weight of the denoising term when the trainer has an <see cref="INoiser"/>, finite and &gt;= 0.
     /// The loss per SAE is ||x - x_hat||² + beta · ||x - x_hat_noised||² (seed 000 as DESIGN.md reads it). Default 1.
     /// </summary>
     public float DenoisingWeight { get; set; } = 1f;
@@ -55,9 +54,9 @@ public sealed class SaeTrainerOptions
 
     /// <summary>
     /// Whether the trainer reads the next batch on a background thread while a step runs
-    /// (<see cref="Data.PrefetchingActivationSource"/>), so that reading files overlaps with computing. Default true. Sources
-    /// whose rows are already in memory or computed on the fly (<see cref="Data.InMemoryActivationSource"/>,
-    /// <see cref="Data.SyntheticFeatureSource"/>) and sources that already prefetch are read directly. The rows, and so
+    /// (<see cref="PrefetchingActivationSource"/>), so that reading files overlaps with computing. Default true. Sources
+    /// whose rows are already in memory or computed on the fly (<see cref="InMemoryActivationSource"/>,
+    /// <see cref="SyntheticFeatureSource"/>) and sources that already prefetch are read directly. The rows, and so
     /// the weights, are the same either way.
     /// </summary>
     public bool PrefetchSource { get; set; } = true;

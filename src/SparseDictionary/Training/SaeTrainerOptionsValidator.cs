@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Options;
-using SparseDictionary.Modeling;
 
-namespace SparseDictionary.Training;
+namespace SparseDictionary;
 
 /// <summary>Validates <see cref="SaeTrainerOptions"/>; each failure names the option, its value and the expected range.</summary>
 public sealed class SaeTrainerOptionsValidator : IValidateOptions<SaeTrainerOptions>

@@ -1,9 +1,7 @@
 using SparseDictionary.Kernels;
-using SparseDictionary.Modeling;
 using SparseDictionary.Regularization;
-using SparseDictionary.Tensors;
 
-namespace SparseDictionary.Training;
+namespace SparseDictionary;
 
 /// <summary>
 /// Everything one SAE needs during a run: step buffers sized for the batch, gradient accumulators, AdamW moments and

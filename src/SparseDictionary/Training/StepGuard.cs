@@ -1,10 +1,8 @@
 using System.Numerics.Tensors;
 using SparseDictionary.Kernels;
 using SparseDictionary.Regularization;
-using SparseDictionary.Modeling;
-using SparseDictionary.Tensors;
 
-namespace SparseDictionary.Training;
+namespace SparseDictionary;
 
 /// <summary>
 /// Keeps one SAE's weights finite through training: it checks, before anything is updated, that the step's gradients

@@ -1,9 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using SparseDictionary.IO;
-using SparseDictionary.Modeling;
 
-namespace SparseDictionary.Training;
+namespace SparseDictionary;
 
 /// <summary>
 /// A checkpoint of a training run, loaded from disk: everything the run depends on after a completed step, so that
@@ -19,7 +18,7 @@ namespace SparseDictionary.Training;
 /// activation, AdamW step count and reinitialisation count, each regularizer's name and state
 /// (<see cref="ICheckpointable"/>, e.g. MFR's partners), the noiser's name and state, the reinitialisations so far, and
 /// the SHA-256 of <c>state.safetensors</c>. The data position is the token count: the stream of a source is a function
-/// of its construction and that position (<see cref="Data.ISeekableActivationSource"/>).</para>
+/// of its construction and that position (<see cref="ISeekableActivationSource"/>).</para>
 /// <para>Loading checks every file as hostile input and the state file against its hash, so a cut or damaged
 /// checkpoint is refused with <see cref="InvalidDataException"/> naming the path; <see cref="LoadLatest"/> then falls
 /// back to the newest checkpoint that loads and says which it took and which it skipped.</para>

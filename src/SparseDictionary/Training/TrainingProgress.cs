@@ -1,4 +1,4 @@
-namespace SparseDictionary.Training;
+namespace SparseDictionary;
 
 /// <summary>A progress report of <see cref="SaeTrainer"/>, after a completed step.</summary>
 /// <param name="Step">Steps completed (1-based count).</param>

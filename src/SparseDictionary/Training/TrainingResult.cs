@@ -1,6 +1,6 @@
-namespace SparseDictionary.Training;
+namespace SparseDictionary;
 
-/// <summary>What a call to <see cref="SaeTrainer.Train(Modeling.SparseAutoencoder, Data.IActivationSource, IProgress{TrainingProgress}?, CancellationToken)"/> did.</summary>
+/// <summary>What a call to <see cref="SaeTrainer.Train(SparseAutoencoder, IActivationSource, IProgress{TrainingProgress}?, CancellationToken)"/> did.</summary>
 /// <param name="Steps">Completed steps.</param>
 /// <param name="Tokens">Tokens trained on.</param>
 /// <param name="Elapsed">Wall-clock time of the run.</param>

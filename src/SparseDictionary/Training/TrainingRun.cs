@@ -1,10 +1,7 @@
-using SparseDictionary.Modeling;
-using SparseDictionary.Noise;
 using SparseDictionary.Randomness;
 using SparseDictionary.Regularization;
-using SparseDictionary.Tensors;
 
-namespace SparseDictionary.Training;
+namespace SparseDictionary;
 
 /// <summary>
 /// The state of one training run over a fixed set of SAEs: per-SAE buffers and optimizer state, the noised-batch

@@ -1,5 +1,3 @@
-using SparseDictionary.Metrics.Diversity;
-using SparseDictionary.Tensors;
 
 namespace SparseDictionary.Metrics.Tests.Diversity;
 

@@ -1,12 +1,4 @@
 using System.Text.Json;
-using SparseDictionary.Activations;
-using SparseDictionary.Data;
-using SparseDictionary.Metrics.Diversity;
-using SparseDictionary.Metrics.Evaluation;
-using SparseDictionary.Metrics.Reconstruction;
-using SparseDictionary.Metrics.Similarity;
-using SparseDictionary.Modeling;
-using SparseDictionary.Tensors;
 
 namespace SparseDictionary.Metrics.Tests.Evaluation;
 

@@ -1,8 +1,3 @@
-using SparseDictionary.Activations;
-using SparseDictionary.Data;
-using SparseDictionary.Metrics.Reconstruction;
-using SparseDictionary.Modeling;
-using SparseDictionary.Tensors;
 
 namespace SparseDictionary.Metrics.Tests.Reconstruction;
 

@@ -1,5 +1,3 @@
-using SparseDictionary.Metrics.Reconstruction;
-using SparseDictionary.Tensors;
 
 namespace SparseDictionary.Metrics.Tests.Reconstruction;
 

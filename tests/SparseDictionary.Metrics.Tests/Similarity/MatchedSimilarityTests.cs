@@ -1,5 +1,3 @@
-using SparseDictionary.Metrics.Similarity;
-using SparseDictionary.Tensors;
 
 namespace SparseDictionary.Metrics.Tests.Similarity;
 

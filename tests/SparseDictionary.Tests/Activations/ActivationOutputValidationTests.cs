@@ -1,9 +1,4 @@
-using SparseDictionary.Activations;
-using SparseDictionary.Data;
-using SparseDictionary.Modeling;
-using SparseDictionary.Tensors;
 using SparseDictionary.Tests.Support;
-using SparseDictionary.Training;
 
 namespace SparseDictionary.Tests.Activations;
 

@@ -1,5 +1,3 @@
-using SparseDictionary.Data;
-using SparseDictionary.Tensors;
 
 namespace SparseDictionary.Tests.Data;
 

@@ -1,7 +1,5 @@
-using SparseDictionary.Data;
 using SparseDictionary.IO;
 using SparseDictionary.Randomness;
-using SparseDictionary.Tensors;
 using SparseDictionary.Tests.Support;
 
 namespace SparseDictionary.Tests.Data;

@@ -1,6 +1,4 @@
-using SparseDictionary.Data;
 using SparseDictionary.Randomness;
-using SparseDictionary.Tensors;
 using SparseDictionary.Tests.Support;
 
 namespace SparseDictionary.Tests.Data;

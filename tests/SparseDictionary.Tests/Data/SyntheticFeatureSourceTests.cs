@@ -1,7 +1,5 @@
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
-using SparseDictionary.Data;
-using SparseDictionary.Tensors;
 
 namespace SparseDictionary.Tests.Data;
 

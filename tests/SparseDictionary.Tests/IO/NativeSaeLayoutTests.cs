@@ -1,7 +1,5 @@
 using System.Text.Json.Nodes;
-using SparseDictionary.Activations;
 using SparseDictionary.IO;
-using SparseDictionary.Modeling;
 using SparseDictionary.Tests.Support;
 
 namespace SparseDictionary.Tests.IO;

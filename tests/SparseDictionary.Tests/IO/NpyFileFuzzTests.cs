@@ -1,9 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
-using SparseDictionary.Data;
 using SparseDictionary.IO;
 using SparseDictionary.Randomness;
-using SparseDictionary.Tensors;
 using SparseDictionary.Tests.Support;
 using Xunit.Sdk;
 

@@ -1,6 +1,5 @@
 using System.Text;
 using SparseDictionary.IO;
-using SparseDictionary.Tensors;
 using SparseDictionary.Tests.Support;
 
 namespace SparseDictionary.Tests.IO;

@@ -1,6 +1,4 @@
-using SparseDictionary.Activations;
 using SparseDictionary.IO;
-using SparseDictionary.Modeling;
 using SparseDictionary.Tests.Support;
 
 namespace SparseDictionary.Tests.IO;

@@ -1,5 +1,4 @@
 using SparseDictionary.Kernels;
-using SparseDictionary.Tensors;
 using SparseDictionary.Tests.Support;
 
 namespace SparseDictionary.Tests.Kernels;

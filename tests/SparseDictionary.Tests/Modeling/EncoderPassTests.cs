@@ -1,7 +1,4 @@
-using SparseDictionary.Activations;
 using SparseDictionary.Kernels;
-using SparseDictionary.Modeling;
-using SparseDictionary.Tensors;
 using SparseDictionary.Tests.Support;
 
 namespace SparseDictionary.Tests.Modeling;

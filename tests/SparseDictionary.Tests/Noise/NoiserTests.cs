@@ -1,5 +1,3 @@
-using SparseDictionary.Noise;
-using SparseDictionary.Tensors;
 using SparseDictionary.Tests.Support;
 
 namespace SparseDictionary.Tests.Noise;

@@ -1,9 +1,5 @@
-using SparseDictionary.Activations;
-using SparseDictionary.Data;
-using SparseDictionary.Modeling;
 using SparseDictionary.Regularization;
 using SparseDictionary.Tests.Support;
-using SparseDictionary.Training;
 
 namespace SparseDictionary.Tests.Regularization;
 

@@ -1,11 +1,6 @@
-using SparseDictionary.Activations;
-using SparseDictionary.Data;
-using SparseDictionary.Metrics.Similarity;
-using SparseDictionary.Modeling;
 using SparseDictionary.Regularization;
-using SparseDictionary.Tensors;
 using SparseDictionary.Tests.Support;
-using SparseDictionary.Training;
+using SparseDictionary.Metrics;
 
 namespace SparseDictionary.Tests.Regularization;
 

@@ -1,4 +1,3 @@
-using SparseDictionary.Training;
 
 namespace SparseDictionary.Tests.Support;
 

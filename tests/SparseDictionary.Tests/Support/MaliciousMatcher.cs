@@ -1,5 +1,4 @@
 using SparseDictionary.Regularization;
-using SparseDictionary.Tensors;
 
 namespace SparseDictionary.Tests.Support;
 

@@ -1,4 +1,3 @@
-using SparseDictionary.Activations;
 
 namespace SparseDictionary.Tests.Support;
 

@@ -1,5 +1,4 @@
 using SparseDictionary.Kernels;
-using SparseDictionary.Tensors;
 
 namespace SparseDictionary.Tests.Support;
 

@@ -1,4 +1,3 @@
-using SparseDictionary.Tensors;
 
 namespace SparseDictionary.Tests.Tensors;
 
@@ -60,7 +59,7 @@ public class TensorTests
     [Fact]
     public void Sae_ParametersAndTheirCopies_StartOnCacheLines()
     {
-        var sae = new SparseDictionary.Modeling.SparseAutoencoder(24, 40, new SparseDictionary.Activations.TopKActivation(3), seed: 2);
+        var sae = new SparseDictionary.SparseAutoencoder(24, 40, new SparseDictionary.TopKActivation(3), seed: 2);
         foreach (var model in new[] { sae, sae.Clone() })
         {
             (AddressOf(model.EncoderWeights.Span) % 64).Should().Be(0);

@@ -1,10 +1,5 @@
-using SparseDictionary.Activations;
-using SparseDictionary.Modeling;
-using SparseDictionary.Noise;
 using SparseDictionary.Regularization;
-using SparseDictionary.Tensors;
 using SparseDictionary.Tests.Support;
-using SparseDictionary.Training;
 
 namespace SparseDictionary.Tests.Training;
 

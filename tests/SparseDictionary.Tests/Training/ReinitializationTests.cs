@@ -1,10 +1,5 @@
 using Microsoft.Extensions.Options;
-using SparseDictionary.Activations;
-using SparseDictionary.Data;
-using SparseDictionary.Modeling;
-using SparseDictionary.Tensors;
 using SparseDictionary.Tests.Support;
-using SparseDictionary.Training;
 
 namespace SparseDictionary.Tests.Training;
 

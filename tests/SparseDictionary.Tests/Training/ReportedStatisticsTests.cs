@@ -1,11 +1,6 @@
-using SparseDictionary.Activations;
-using SparseDictionary.Data;
 using SparseDictionary.Kernels;
-using SparseDictionary.Metrics.Reconstruction;
-using SparseDictionary.Modeling;
-using SparseDictionary.Tensors;
 using SparseDictionary.Tests.Support;
-using SparseDictionary.Training;
+using SparseDictionary.Metrics;
 
 namespace SparseDictionary.Tests.Training;
 
