@@ -71,9 +71,9 @@ public static class DiversityMetrics
         }
 
         var d = directions.Columns;
-        var normalized = RowKernels.NormalizedCopy(directions, nameof(directions));
+        var normalized = MatrixValidation.NormalizedRows(directions, nameof(directions));
         var unique = 0;
-        var chunkRows = MaxCosineMatcher.ChunkRowsFor(n);
+        var chunkRows = CosineChunks.RowsFor(n);
         var chunk = Math.Min(chunkRows, n);
         var scratch = ArrayPool<float>.Shared.Rent(chunk * n);
         try
@@ -82,7 +82,7 @@ public static class DiversityMetrics
             {
                 var rows = Math.Min(chunkRows, n - start);
                 var products = scratch.AsSpan(0, rows * n);
-                Gemm.Multiply(false, true, rows, n, d, 1f, normalized.AsSpan(start * d, rows * d), d, normalized, d, 0f, products, n);
+                RowOperations.DotProducts(normalized.AsSpan(start * d, rows * d), rows, normalized, n, d, products);
                 for (var r = 0; r < rows; r++)
                 {
                     var row = products.Slice(r * n, n);

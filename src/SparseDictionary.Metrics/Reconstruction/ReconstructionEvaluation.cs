@@ -154,7 +154,7 @@ public static class ReconstructionEvaluation
 
     private static void ValidateFinite(Matrix batch, long firstRow)
     {
-        var position = FiniteCheck.FirstNonFinite(batch.Span);
+        var position = RowOperations.FirstNonFinite(batch.Span);
         if (position >= 0)
         {
             throw new ArgumentException(

@@ -86,10 +86,10 @@ public static class MatchedSimilarity
     private static float[] CosineMatrix(Matrix a, Matrix b)
     {
         var d = a.Columns;
-        var an = RowKernels.NormalizedCopy(a, nameof(a));
-        var bn = RowKernels.NormalizedCopy(b, nameof(b));
+        var an = MatrixValidation.NormalizedRows(a, nameof(a));
+        var bn = MatrixValidation.NormalizedRows(b, nameof(b));
         var result = new float[a.Rows * b.Rows];
-        Gemm.Multiply(false, true, a.Rows, b.Rows, d, 1f, an, d, bn, d, 0f, result, b.Rows);
+        RowOperations.DotProducts(an, a.Rows, bn, b.Rows, d, result);
         return result;
     }
 }

@@ -3,8 +3,12 @@ using SparseDictionary.Kernels;
 
 namespace SparseDictionary;
 
-/// <summary>Column statistics of a sample of input rows, computed in double precision.</summary>
-internal static class DataStatistics
+/// <summary>
+/// Column statistics of a set of input rows, computed in double precision: the mean row, the total variance
+/// Σ_b ||x_b - μ||² (two passes, exact for data with a large common offset) and the geometric median (b_dec's
+/// initialisation, Gao et al. 2024).
+/// </summary>
+public static class DataStatistics
 {
     /// <summary>Rows per block of <see cref="TotalVariance(Matrix, double[])"/>: the unit of its parallel work and of its fixed summation order.</summary>
     private const int VarianceBlockRows = 64;
@@ -22,7 +26,7 @@ internal static class DataStatistics
     /// </remarks>
     /// <param name="x">The rows; 0 when there are none.</param>
     /// <returns>The total variance, at least 0.</returns>
-    public static double TotalVariance(Matrix x) => TotalVariance(x, new double[x.Columns]);
+    public static double TotalVariance(Matrix x) => TotalVariance(x ?? throw new ArgumentNullException(nameof(x)), new double[x.Columns]);
 
     /// <summary><see cref="TotalVariance(Matrix)"/>, also giving the mean row.</summary>
     /// <param name="x">The rows; 0 when there are none.</param>
@@ -30,6 +34,8 @@ internal static class DataStatistics
     /// <returns>The total variance, at least 0.</returns>
     public static double TotalVariance(Matrix x, double[] mean)
     {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(mean);
         var rows = x.Rows;
         var d = x.Columns;
         if (mean.Length != d)
@@ -110,9 +116,18 @@ internal static class DataStatistics
         }
     }
 
-    /// <summary>The mean row.</summary>
+    /// <summary>The mean row, summed in double in row order.</summary>
+    /// <param name="sample">The rows; at least one.</param>
+    /// <returns>sample.Columns means.</returns>
+    /// <exception cref="ArgumentException">The sample has no rows.</exception>
     public static double[] Mean(Matrix sample)
     {
+        ArgumentNullException.ThrowIfNull(sample);
+        if (sample.Rows == 0)
+        {
+            throw new ArgumentException("The mean of no rows is undefined; pass at least one row.", nameof(sample));
+        }
+
         var d = sample.Columns;
         var mean = new double[d];
         for (var r = 0; r < sample.Rows; r++)
@@ -137,8 +152,15 @@ internal static class DataStatistics
     /// w_r = 1 / max(||x_r - y||, floor), started at the mean; stops when a step moves less than
     /// <paramref name="tolerance"/> times the sample's RMS spread, or after <paramref name="maxIterations"/>.
     /// </summary>
+    /// <param name="sample">The rows; at least one.</param>
+    /// <param name="maxIterations">Iterations at most, at least 1.</param>
+    /// <param name="tolerance">Relative step size at which the iteration stops, &gt;= 0.</param>
+    /// <returns>sample.Columns coordinates of the median.</returns>
+    /// <exception cref="ArgumentException">The sample has no rows.</exception>
     public static double[] GeometricMedian(Matrix sample, int maxIterations = 200, double tolerance = 1e-7)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxIterations, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(tolerance);
         var d = sample.Columns;
         var y = Mean(sample);
         var spread = 0.0;
