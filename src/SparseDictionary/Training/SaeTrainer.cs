@@ -254,12 +254,43 @@ public sealed class SaeTrainer
     }
 
     /// <summary>
-    /// The loss of <paramref name="batch"/> for the given SAEs and the exact gradient of every parameter, without
-    /// updating anything (for gradient checks and analysis). <paramref name="tokensSinceFired"/> sets each SAE's
-    /// firing history (null: no latent is dead).
+    /// The loss of <paramref name="batch"/> and the exact gradient of every parameter, for one SAE, without changing
+    /// it: for gradient checks, custom optimizers and attribution.
     /// </summary>
-    internal (double Loss, IReadOnlyList<SaeGradients> Gradients) ComputeGradients(IReadOnlyList<SparseAutoencoder> saes, Matrix batch, long[][]? tokensSinceFired = null)
+    /// <param name="sae">The SAE; only read.</param>
+    /// <param name="batch">Rows of width sae.InputDimension, finite.</param>
+    /// <returns>The loss (reconstruction plus this trainer's regularizers and denoising term) and the gradients.</returns>
+    /// <exception cref="ArgumentException">A width differs, a weight or an input is not finite, or a regularizer refuses the SAE.</exception>
+    public BatchGradients ComputeGradients(SparseAutoencoder sae, Matrix batch)
     {
+        ArgumentNullException.ThrowIfNull(sae);
+        return ComputeGradients([sae], batch);
+    }
+
+    /// <summary>
+    /// The loss of <paramref name="batch"/> for several SAEs trained together and the exact gradient of every parameter
+    /// of each, with this trainer's regularizers (e.g. MFR across the SAEs) and noiser, as the first step of a run would
+    /// compute them, without changing any SAE. The regularizers are reset first (as at the start of a run); no latent
+    /// counts as dead.
+    /// </summary>
+    /// <param name="saes">Distinct SAEs of one input dimension; only read.</param>
+    /// <param name="batch">Rows of that width, finite.</param>
+    /// <returns>The loss and the gradients, in the order of <paramref name="saes"/>.</returns>
+    /// <exception cref="ArgumentException">No SAE, a repeated SAE, a width that differs, a non-finite weight or input, or a regularizer that refuses the SAEs.</exception>
+    public BatchGradients ComputeGradients(IReadOnlyList<SparseAutoencoder> saes, Matrix batch) => ComputeGradients(saes, batch, null);
+
+    /// <summary><see cref="ComputeGradients(IReadOnlyList{SparseAutoencoder}, Matrix)"/> with each SAE's firing history (null: no latent is dead).</summary>
+    internal BatchGradients ComputeGradients(IReadOnlyList<SparseAutoencoder> saes, Matrix batch, long[][]? tokensSinceFired)
+    {
+        ArgumentNullException.ThrowIfNull(saes);
+        ArgumentNullException.ThrowIfNull(batch);
+        ValidateModels(saes, new InMemoryShape(batch.Columns));
+        if (batch.Rows == 0)
+        {
+            throw new ArgumentException("The batch has no rows.", nameof(batch));
+        }
+
+        ValidateBatch(batch, 0);
         var run = new TrainingRun(saes, _options, _regularizers, _deadSelection, _noiser, batch.Rows);
         if (tokensSinceFired is not null)
         {
@@ -269,8 +300,22 @@ public sealed class SaeTrainer
             }
         }
 
-        var (loss, _) = run.ForwardBackward(batch);
-        return (loss, run.States.Select(s => s.Gradients).ToArray());
+        var (loss, regularizerLosses) = run.ForwardBackward(batch);
+        return new BatchGradients(loss, regularizerLosses, [.. run.States.Select(s => s.Gradients)]);
+    }
+
+    /// <summary>A source shape for <see cref="ValidateModels"/> when there is only a batch (unbounded, so no length check).</summary>
+    private sealed class InMemoryShape(int dimension) : IActivationSource
+    {
+        public int Dimension => dimension;
+
+        public long? Length => null;
+
+        public int Read(Matrix destination) => 0;
+
+        public void Reset()
+        {
+        }
     }
 
     /// <summary>Starts a run for benchmarks and tools that drive steps themselves.</summary>

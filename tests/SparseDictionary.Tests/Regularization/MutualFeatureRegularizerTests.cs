@@ -272,7 +272,7 @@ public class MutualFeatureRegularizerTests
     {
         var mfr = new MutualFeatureRegularizer();
         var act = () => Trainer(Rows, mfr).ComputeGradients([RandomSae(5, 1)], TestData.GaussianMatrix(Rows, D, 1));
-        act.Should().Throw<InvalidOperationException>().WithMessage("*at least 2*has 1*");
+        act.Should().Throw<ArgumentException>().WithMessage("*at least 2*given 1*");
     }
 
     [Fact]
