@@ -21,11 +21,18 @@ public static class SaeEvaluation
     /// <param name="metrics">The metrics; null for <see cref="StandardMetrics.All"/>. Names must be distinct.</param>
     /// <returns>One row per SAE, one column per metric.</returns>
     /// <exception cref="ArgumentException">No SAE, a width mismatch, names of the wrong count, repeated metric names, or a reference set of the wrong width.</exception>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">An option is out of range (<see cref="EvaluationOptionsValidator"/>).</exception>
     public static EvaluationReport Evaluate(IReadOnlyList<SparseAutoencoder> saes, IActivationSource source, EvaluationOptions? options = null, IEnumerable<IMetric>? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(saes);
         ArgumentNullException.ThrowIfNull(source);
         options ??= new EvaluationOptions();
+        var validation = new EvaluationOptionsValidator().Validate(Microsoft.Extensions.Options.Options.DefaultName, options);
+        if (validation.Failed)
+        {
+            throw new Microsoft.Extensions.Options.OptionsValidationException(Microsoft.Extensions.Options.Options.DefaultName, typeof(EvaluationOptions), validation.Failures);
+        }
+
         var metricList = (metrics ?? StandardMetrics.All()).ToArray();
         if (saes.Count == 0)
         {

@@ -33,22 +33,21 @@ public sealed class SyntheticFeatureSource : ISeekableActivationSource
     private readonly ulong _activeSetSeed;
     private long _position;
 
+    /// <summary>Creates the generator from options bound through Microsoft.Extensions.Options.</summary>
+    /// <param name="options">The options accessor.</param>
+    public SyntheticFeatureSource(Microsoft.Extensions.Options.IOptions<SyntheticFeatureOptions> options)
+        : this((options ?? throw new ArgumentNullException(nameof(options))).Value)
+    {
+    }
+
     /// <summary>Creates the generator and draws the feature matrix.</summary>
     /// <param name="options">The parameters; null for the paper's defaults.</param>
-    /// <exception cref="ArgumentOutOfRangeException">A parameter is out of range; the message names it and its value.</exception>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">A parameter is out of range; the message names it, its value and the range (<see cref="SyntheticFeatureOptionsValidator"/>).</exception>
     public SyntheticFeatureSource(SyntheticFeatureOptions? options = null)
     {
         options ??= new SyntheticFeatureOptions();
-        Check(options.InputDimension >= 1, nameof(options.InputDimension), options.InputDimension, "at least 1");
-        Check(options.FeatureCount >= 1, nameof(options.FeatureCount), options.FeatureCount, "at least 1");
-        Check(options.GroupCount >= 1 && options.GroupCount <= options.FeatureCount, nameof(options.GroupCount), options.GroupCount, $"in [1, FeatureCount = {options.FeatureCount}]");
+        OptionsFailures.ThrowIfInvalid(new SyntheticFeatureOptionsValidator(), options);
         var groupSize = options.FeatureCount / options.GroupCount;
-        Check(options.ActiveFeatures >= 1 && options.ActiveFeatures <= groupSize, nameof(options.ActiveFeatures), options.ActiveFeatures, $"in [1, group size S = floor({options.FeatureCount} / {options.GroupCount}) = {groupSize}]");
-        Check(options.Decay > 0 && options.Decay <= 1, nameof(options.Decay), options.Decay, "in (0, 1]");
-        Check(options.Length is null or >= 1, nameof(options.Length), options.Length ?? 0, "null or at least 1");
-        Check(Enum.IsDefined(options.ActiveSetMode), nameof(options.ActiveSetMode), options.ActiveSetMode, $"one of {string.Join(", ", Enum.GetNames<SyntheticActiveSetMode>())}");
-        Check(options.ChunkSize >= 1, nameof(options.ChunkSize), options.ChunkSize, "at least 1");
-        Check((long)options.FeatureCount * options.InputDimension <= Array.MaxLength, nameof(options.FeatureCount), options.FeatureCount, "small enough that G x d fits one buffer");
 
         Dimension = options.InputDimension;
         FeatureCount = options.FeatureCount;
@@ -302,13 +301,5 @@ public sealed class SyntheticFeatureSource : ISeekableActivationSource
 
         keys[p] = key;
         items[p] = item;
-    }
-
-    private static void Check(bool condition, string name, object value, string expected)
-    {
-        if (!condition)
-        {
-            throw new ArgumentOutOfRangeException(name, value, $"SyntheticFeatureOptions.{name} must be {expected} but is {value}.");
-        }
     }
 }

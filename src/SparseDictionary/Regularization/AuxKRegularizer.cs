@@ -22,28 +22,20 @@ public sealed class AuxKRegularizer : IRegularizer
 
     /// <summary>Creates the regularizer from options.</summary>
     /// <param name="options">k_aux, coefficient and dead window; null for the defaults.</param>
-    /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it and its value.</exception>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">An option is out of range; the message names it, its value and the range (<see cref="AuxKOptionsValidator"/>).</exception>
     public AuxKRegularizer(AuxKOptions? options = null)
     {
-        options ??= new AuxKOptions();
-        if (options.KAux < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), options.KAux, $"AuxKOptions.KAux must be at least 1 but is {options.KAux}.");
-        }
-
-        if (!float.IsFinite(options.Coefficient) || options.Coefficient < 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), options.Coefficient, $"AuxKOptions.Coefficient must be finite and >= 0 but is {options.Coefficient}.");
-        }
-
-        if (options.DeadWindowTokens < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), options.DeadWindowTokens, $"AuxKOptions.DeadWindowTokens must be at least 1 but is {options.DeadWindowTokens}.");
-        }
-
+        options = OptionsFailures.ThrowIfInvalid(new AuxKOptionsValidator(), options ?? new AuxKOptions());
         KAux = options.KAux;
         Coefficient = options.Coefficient;
         DeadWindowTokens = options.DeadWindowTokens;
+    }
+
+    /// <summary>Creates the regularizer from options bound through Microsoft.Extensions.Options.</summary>
+    /// <param name="options">The options accessor.</param>
+    public AuxKRegularizer(Microsoft.Extensions.Options.IOptions<AuxKOptions> options)
+        : this((options ?? throw new ArgumentNullException(nameof(options))).Value)
+    {
     }
 
     /// <summary>Dead latents used per row.</summary>

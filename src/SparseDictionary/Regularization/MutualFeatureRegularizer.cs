@@ -42,25 +42,10 @@ public sealed class MutualFeatureRegularizer : IRegularizer, ICheckpointable
 
     /// <summary>Creates the regularizer.</summary>
     /// <param name="options">Coefficient, warm-up, refresh interval, matcher and symmetry; null for the defaults.</param>
-    /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it and its value.</exception>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">An option is out of range; the message names it, its value and the range (<see cref="MutualFeatureOptionsValidator"/>).</exception>
     public MutualFeatureRegularizer(MutualFeatureOptions? options = null)
     {
-        options ??= new MutualFeatureOptions();
-        if (!float.IsFinite(options.Coefficient) || options.Coefficient < 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), options.Coefficient, $"MutualFeatureOptions.Coefficient must be finite and >= 0 but is {options.Coefficient}.");
-        }
-
-        if (options.WarmupSteps < 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), options.WarmupSteps, $"MutualFeatureOptions.WarmupSteps must be >= 0 but is {options.WarmupSteps}.");
-        }
-
-        if (options.RefreshInterval < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), options.RefreshInterval, $"MutualFeatureOptions.RefreshInterval must be at least 1 but is {options.RefreshInterval}.");
-        }
-
+        options = OptionsFailures.ThrowIfInvalid(new MutualFeatureOptionsValidator(), options ?? new MutualFeatureOptions());
         Coefficient = options.Coefficient;
         ScaleByInputDimension = options.ScaleByInputDimension;
         CoefficientFromInitialLoss = options.CoefficientFromInitialLoss;
@@ -68,6 +53,13 @@ public sealed class MutualFeatureRegularizer : IRegularizer, ICheckpointable
         RefreshInterval = options.RefreshInterval;
         Symmetric = options.Symmetric;
         _matcher = options.Matcher ?? MaxCosineMatcher.Instance;
+    }
+
+    /// <summary>Creates the regularizer from options bound through Microsoft.Extensions.Options.</summary>
+    /// <param name="options">The options accessor.</param>
+    public MutualFeatureRegularizer(Microsoft.Extensions.Options.IOptions<MutualFeatureOptions> options)
+        : this((options ?? throw new ArgumentNullException(nameof(options))).Value)
+    {
     }
 
     /// <inheritdoc />

@@ -33,9 +33,11 @@ public sealed class SaeTrainerOptionsValidator : IValidateOptions<SaeTrainerOpti
         Require(float.IsFinite(options.DenoisingWeight) && options.DenoisingWeight >= 0, nameof(options.DenoisingWeight), options.DenoisingWeight, "finite and >= 0");
         if (options.Reinitialization is { } reinitialization)
         {
-            Require(reinitialization.Steps >= 1, "Reinitialization.Steps", reinitialization.Steps, "at least 1");
-            Require(Enum.IsDefined(reinitialization.Measure), "Reinitialization.Measure", reinitialization.Measure, "Linear or Cubed");
-            Require(double.IsFinite(reinitialization.Threshold) && reinitialization.Threshold >= 0, "Reinitialization.Threshold", reinitialization.Threshold, "finite and >= 0");
+            var nested = new ReinitializationOptionsValidator().Validate(name, reinitialization);
+            if (nested.Failed)
+            {
+                failures.AddRange(nested.Failures.Select(f => "SaeTrainerOptions.Reinitialization." + f["ReinitializationOptions.".Length..]));
+            }
         }
 
         if (options.Checkpoints is { } checkpoints)

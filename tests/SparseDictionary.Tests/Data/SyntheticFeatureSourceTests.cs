@@ -162,7 +162,7 @@ public class SyntheticFeatureSourceTests
     public void Options_OutOfRange_AreNamed()
     {
         var act = () => new SyntheticFeatureSource(new SyntheticFeatureOptions { ActiveFeatures = 43 });
-        act.Should().Throw<ArgumentOutOfRangeException>().WithMessage("*ActiveFeatures must be in [1, group size S = floor(512 / 12) = 42] but is 43*");
+        act.Should().Throw<Microsoft.Extensions.Options.OptionsValidationException>().WithMessage("*SyntheticFeatureOptions.ActiveFeatures must be in [1, group size S = floor(512 / 12) = 42] but is 43*");
     }
 
     public static TheoryData<SyntheticActiveSetMode> Modes => [.. Enum.GetValues<SyntheticActiveSetMode>()];
@@ -440,13 +440,13 @@ public class SyntheticFeatureSourceTests
     public void ModeOptions_OutOfRange_AreNamed()
     {
         ((Action)(() => _ = new SyntheticFeatureSource(new SyntheticFeatureOptions { ActiveSetMode = SyntheticActiveSetMode.SharedWithinChunk, ChunkSize = 0 })))
-            .Should().Throw<ArgumentOutOfRangeException>().WithMessage("*ChunkSize must be at least 1 but is 0*");
+            .Should().Throw<Microsoft.Extensions.Options.OptionsValidationException>().WithMessage("*ChunkSize must be at least 1 but is 0*");
         ((Action)(() => _ = new SyntheticFeatureSource(new SyntheticFeatureOptions { ActiveSetMode = (SyntheticActiveSetMode)7 })))
-            .Should().Throw<ArgumentOutOfRangeException>().WithMessage("*ActiveSetMode must be one of OneGroup, AllGroups, SharedWithinChunk but is 7*");
+            .Should().Throw<Microsoft.Extensions.Options.OptionsValidationException>().WithMessage("*ActiveSetMode must be one of OneGroup, AllGroups, SharedWithinChunk but is 7*");
         ((Action)(() => _ = new SyntheticFeatureSource(new SyntheticFeatureOptions { ActiveSetMode = SyntheticActiveSetMode.AllGroups, ActiveFeatures = 43 })))
-            .Should().Throw<ArgumentOutOfRangeException>().WithMessage("*ActiveFeatures must be in [1, group size S = floor(512 / 12) = 42] but is 43*");
+            .Should().Throw<Microsoft.Extensions.Options.OptionsValidationException>().WithMessage("*SyntheticFeatureOptions.ActiveFeatures must be in [1, group size S = floor(512 / 12) = 42] but is 43*");
         ((Action)(() => _ = new SyntheticFeatureSource(new SyntheticFeatureOptions { ActiveSetMode = SyntheticActiveSetMode.SharedWithinChunk, ActiveFeatures = 43 })))
-            .Should().Throw<ArgumentOutOfRangeException>().WithMessage("*ActiveFeatures*43*");
+            .Should().Throw<Microsoft.Extensions.Options.OptionsValidationException>().WithMessage("*ActiveFeatures*43*");
 
         var source = new SyntheticFeatureSource(new SyntheticFeatureOptions { InputDimension = 4, FeatureCount = 8, GroupCount = 2, ActiveFeatures = 2, ActiveSetMode = SyntheticActiveSetMode.AllGroups });
         ((Action)(() => source.Read(new Matrix(3, 4), new SparseCodes(3, 8, 2)))).Should().Throw<ArgumentException>().WithMessage("*capacity >= 4*");

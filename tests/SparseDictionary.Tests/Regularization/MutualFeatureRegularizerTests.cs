@@ -278,10 +278,10 @@ public class MutualFeatureRegularizerTests
     [Fact]
     public void BadOptions_AreRejectedWithTheValue()
     {
-        ((Action)(() => _ = new MutualFeatureRegularizer(new MutualFeatureOptions { Coefficient = -1 }))).Should().Throw<ArgumentOutOfRangeException>().WithMessage("*Coefficient*-1*");
-        ((Action)(() => _ = new MutualFeatureRegularizer(new MutualFeatureOptions { Coefficient = float.NaN }))).Should().Throw<ArgumentOutOfRangeException>().WithMessage("*Coefficient*NaN*");
-        ((Action)(() => _ = new MutualFeatureRegularizer(new MutualFeatureOptions { WarmupSteps = -1 }))).Should().Throw<ArgumentOutOfRangeException>().WithMessage("*WarmupSteps*-1*");
-        ((Action)(() => _ = new MutualFeatureRegularizer(new MutualFeatureOptions { RefreshInterval = 0 }))).Should().Throw<ArgumentOutOfRangeException>().WithMessage("*RefreshInterval*0*");
+        ((Action)(() => _ = new MutualFeatureRegularizer(new MutualFeatureOptions { Coefficient = -1 }))).Should().Throw<Microsoft.Extensions.Options.OptionsValidationException>().WithMessage("*MutualFeatureOptions.Coefficient*-1*");
+        ((Action)(() => _ = new MutualFeatureRegularizer(new MutualFeatureOptions { Coefficient = float.NaN }))).Should().Throw<Microsoft.Extensions.Options.OptionsValidationException>().WithMessage("*MutualFeatureOptions.Coefficient*NaN*");
+        ((Action)(() => _ = new MutualFeatureRegularizer(new MutualFeatureOptions { WarmupSteps = -1 }))).Should().Throw<Microsoft.Extensions.Options.OptionsValidationException>().WithMessage("*MutualFeatureOptions.WarmupSteps*-1*");
+        ((Action)(() => _ = new MutualFeatureRegularizer(new MutualFeatureOptions { RefreshInterval = 0 }))).Should().Throw<Microsoft.Extensions.Options.OptionsValidationException>().WithMessage("*MutualFeatureOptions.RefreshInterval*0*");
     }
 
     [Fact]
