@@ -9,9 +9,6 @@ namespace SparseDictionary;
 /// </summary>
 internal sealed class SaeTrainingState
 {
-    private readonly Memory<float>[] _firstMoments;
-    private readonly Memory<float>[] _secondMoments;
-    private long _optimizerSteps;
 
     public SaeTrainingState(SparseAutoencoder model, int index, int batchSize, DeadLatentSelection? deadSelection, bool denoising)
     {
@@ -28,11 +25,9 @@ internal sealed class SaeTrainingState
             DeadCodes = new SparseCodes(batchSize, h, Math.Min(selection.TopK, h));
         }
 
-        TokensSinceFired = new long[h];
-        StepFiringCounts = new long[h];
+        Firing = new FiringStatistics(h);
+        Optimizer = new AdamWState(h, d);
         // Cache-line aligned, like the parameters they follow (AlignedMemory).
-        _firstMoments = [AlignedMemory.Allocate(h * d), AlignedMemory.Allocate(h), AlignedMemory.Allocate(h * d), AlignedMemory.Allocate(d)];
-        _secondMoments = [AlignedMemory.Allocate(h * d), AlignedMemory.Allocate(h), AlignedMemory.Allocate(h * d), AlignedMemory.Allocate(d)];
     }
 
     public SparseAutoencoder Model { get; }
@@ -44,7 +39,13 @@ internal sealed class SaeTrainingState
     public StepGuard Guard { get; } = new();
 
     /// <summary>Validates the SAE's weights and sets the guard's bounds; call before the first step of a run (and after a restore).</summary>
-    public void StartGuard() => Guard.Start(Model, Index, _firstMoments);
+    public void StartGuard() => Guard.Start(Model, Index, [.. Optimizer.ByName.Select(p => p.Moments.First)]);
+
+    /// <summary>AdamW's moments and step count.</summary>
+    public AdamWState Optimizer { get; }
+
+    /// <summary>Which latents fire: the dead-latent window and the step's counts.</summary>
+    public FiringStatistics Firing { get; }
 
     /// <summary>The pass on the clean batch: its codes drive the firing statistics, AuxK and the progress figures.</summary>
     public ReconstructionPass Clean { get; }
@@ -61,10 +62,7 @@ internal sealed class SaeTrainingState
     public SparseCodes? DeadCodes { get; }
 
     /// <summary>Per latent: tokens since it last fired (reset to 0 in a step where it fires).</summary>
-    public long[] TokensSinceFired { get; }
-
-    /// <summary>Per latent: rows of the current step in which it fired (clean pass).</summary>
-    public long[] StepFiringCounts { get; }
+    public long[] TokensSinceFired => Firing.TokensSinceFired;
 
     /// <summary>How many times this SAE was reinitialised in the run.</summary>
     public int ReinitializationCount { get; private set; }
@@ -90,8 +88,8 @@ internal sealed class SaeTrainingState
         // The clean pass writes every row of the two weight gradients (zero for latents that did not fire), so only the
         // small bias gradients are cleared first.
         Gradients.ClearBiases();
-        Array.Clear(StepFiringCounts);
-        Clean.Backward(Model, Gradients, StepFiringCounts, overwriteWeightGradients: true);
+        Firing.BeginStep();
+        Clean.Backward(Model, Gradients, Firing.StepCounts, overwriteWeightGradients: true);
         Noised?.Backward(Model, Gradients, default);
 
         return new SaeStepContext(Model, clean, Clean.Centered, Clean.Codes, Clean.Reconstruction, Gradients)
@@ -150,17 +148,17 @@ internal sealed class SaeTrainingState
     public void BackwardAndUpdate(float learningRate, SaeTrainerOptions options, int batchRows, double batchMaxMagnitude, long step)
     {
         Gradients.ClearBiases();
-        Array.Clear(StepFiringCounts);
+        Firing.BeginStep();
         var d = Model.InputDimension;
         if (d % 8 != 0)
         {
-            Clean.Backward(Model, Gradients, StepFiringCounts, overwriteWeightGradients: true);
+            Clean.Backward(Model, Gradients, Firing.StepCounts, overwriteWeightGradients: true);
             Update(learningRate, options, batchRows, step);
             return;
         }
 
         var path = KernelPaths.Current;
-        var weights = PeekAdamWStep(learningRate, options);
+        var weights = Optimizer.NextStep(learningRate, options);
         double[]? bounds = null;
         void CheckBounds()
         {
@@ -172,16 +170,16 @@ internal sealed class SaeTrainingState
             Guard.CheckGradientBound(codes * output, 2, step, Index);
             Guard.CheckGradientBound((batchRows * output) + (codeGradients * Guard.EncoderWeightBound), 3, step, Index);
             bounds = Guard.PlanUpdate(weights, step, Index);
-            _optimizerSteps++;
+            Optimizer.Steps++;
         }
 
         var encoder = Model.EncoderWeightsBuffer;
         var decoder = Model.DecoderWeightsBuffer;
-        var (m0, v0, m2, v2) = (_firstMoments[0], _secondMoments[0], _firstMoments[2], _secondMoments[2]);
+        var (m0, v0, m2, v2) = (Optimizer.EncoderWeights.First, Optimizer.EncoderWeights.Second, Optimizer.DecoderWeights.First, Optimizer.DecoderWeights.Second);
         Clean.Backward(
             Model,
             Gradients,
-            StepFiringCounts,
+            Firing.StepCounts,
             overwriteWeightGradients: true,
             latentCompleted: (i, decoderGradient, encoderGradient) =>
             {
@@ -202,33 +200,26 @@ internal sealed class SaeTrainingState
         var h = Model.LatentCount;
         var path = KernelPaths.Current;
         Guard.CheckGradients(Gradients, d, step, Index);
-        var weights = PeekAdamWStep(learningRate, options);
+        var weights = Optimizer.NextStep(learningRate, options);
         var bounds = Guard.PlanUpdate(weights, step, Index);
-        _optimizerSteps++;
-        AdamW.Update(Model.EncoderWeightsBuffer, Gradients.EncoderWeightsBuffer, _firstMoments[0], _secondMoments[0], weights, path);
+        Optimizer.Steps++;
+        AdamW.Update(Model.EncoderWeightsBuffer, Gradients.EncoderWeightsBuffer, Optimizer.EncoderWeights.First, Optimizer.EncoderWeights.Second, weights, path);
         // Tangent projection of the decoder gradient, AdamW and row renormalisation in one pass (bit-identical to the three).
-        AdamW.UpdateUnitNormRows(Model.DecoderWeightsBuffer, Gradients.DecoderWeightsBuffer, _firstMoments[2], _secondMoments[2], h, d, weights, path);
+        AdamW.UpdateUnitNormRows(Model.DecoderWeightsBuffer, Gradients.DecoderWeightsBuffer, Optimizer.DecoderWeights.First, Optimizer.DecoderWeights.Second, h, d, weights, path);
         UpdateBiases(weights with { WeightDecay = 0 }, path, batchRows);
         Guard.Commit(bounds);
     }
 
-    /// <summary>The AdamW hyper-parameters of the next optimizer step (bias corrections of that step); the count moves once the step is known to be safe.</summary>
-    private AdamWStep PeekAdamWStep(float learningRate, SaeTrainerOptions options) =>
-        AdamWStep.ForStep(_optimizerSteps + 1, learningRate, options.Beta1, options.Beta2, options.Epsilon, options.WeightDecay);
-
     /// <summary>AdamW on the two biases (no weight decay), then the firing history.</summary>
     private void UpdateBiases(AdamWStep biases, KernelPath path, int batchRows)
     {
-        AdamW.Update(Model.EncoderBiasBuffer, Gradients.EncoderBiasBuffer, _firstMoments[1], _secondMoments[1], biases, path);
-        AdamW.Update(Model.DecoderBiasBuffer, Gradients.DecoderBiasBuffer, _firstMoments[3], _secondMoments[3], biases, path);
-        for (var i = 0; i < TokensSinceFired.Length; i++)
-        {
-            TokensSinceFired[i] = StepFiringCounts[i] > 0 ? 0 : TokensSinceFired[i] + batchRows;
-        }
+        AdamW.Update(Model.EncoderBiasBuffer, Gradients.EncoderBiasBuffer, Optimizer.EncoderBias.First, Optimizer.EncoderBias.Second, biases, path);
+        AdamW.Update(Model.DecoderBiasBuffer, Gradients.DecoderBiasBuffer, Optimizer.DecoderBias.First, Optimizer.DecoderBias.Second, biases, path);
+        Firing.EndStep(batchRows);
     }
 
     /// <summary>The inactivity deviation of the last step's clean batch (expected frequency: the batch's mean firing frequency).</summary>
-    public double InactivityDeviationOfStep(int batchRows, InactivityMeasure measure) => InactivityDeviation.FromCounts(StepFiringCounts, batchRows, measure);
+    public double InactivityDeviationOfStep(int batchRows, InactivityMeasure measure) => Firing.InactivityDeviationOfStep(batchRows, measure);
 
     /// <summary>
     /// Fresh tied weights from <paramref name="seed"/>, b_dec from <paramref name="batch"/> as <paramref name="decoderBias"/>
@@ -247,22 +238,14 @@ internal sealed class SaeTrainingState
             Model.InitializeDecoderBias(batch, decoderBias);
         }
 
-        foreach (var moments in _firstMoments.Concat(_secondMoments))
-        {
-            moments.Span.Clear();
-        }
-
-        _optimizerSteps = 0;
-        Array.Clear(TokensSinceFired);
+        Optimizer.Clear();
+        Firing.ClearHistory();
         ReinitializationCount++;
         StartGuard();
     }
 
     /// <summary>AdamW's step count (bias corrections), reset by a reinitialisation.</summary>
-    public long OptimizerSteps => _optimizerSteps;
-
-    /// <summary>The names of the four parameters, in the order of the moment arrays.</summary>
-    private static readonly string[] ParameterNames = ["encoder.weight", "encoder.bias", "decoder.weight", "decoder.bias"];
+    public long OptimizerSteps => Optimizer.Steps;
 
     /// <summary>Adds this SAE's optimizer moments and firing history to a checkpoint, under <paramref name="prefix"/>.</summary>
     public void WriteState(IO.SafeTensorsWriter writer, string prefix)
@@ -270,10 +253,11 @@ internal sealed class SaeTrainingState
         long d = Model.InputDimension;
         long h = Model.LatentCount;
         long[][] shapes = [[h, d], [h], [h, d], [d]];
-        for (var p = 0; p < ParameterNames.Length; p++)
+        var p = 0;
+        foreach (var (name, moments) in Optimizer.ByName)
         {
-            writer.Add($"{prefix}adamw.m.{ParameterNames[p]}", _firstMoments[p].Span, shapes[p]);
-            writer.Add($"{prefix}adamw.v.{ParameterNames[p]}", _secondMoments[p].Span, shapes[p]);
+            writer.Add($"{prefix}adamw.m.{name}", moments.First.Span, shapes[p]);
+            writer.Add($"{prefix}adamw.v.{name}", moments.Second.Span, shapes[p++]);
         }
 
         writer.Add($"{prefix}tokens_since_fired", TokensSinceFired, [h]);
@@ -283,10 +267,10 @@ internal sealed class SaeTrainingState
     /// <exception cref="InvalidDataException">A tensor is missing or has the wrong type or shape.</exception>
     public void ReadState(IO.SafeTensorsFile file, string prefix, long optimizerSteps, int reinitializationCount)
     {
-        for (var p = 0; p < ParameterNames.Length; p++)
+        foreach (var (parameter, moments) in Optimizer.ByName)
         {
-            ReadExact(file, $"{prefix}adamw.m.{ParameterNames[p]}", _firstMoments[p].Span);
-            ReadExact(file, $"{prefix}adamw.v.{ParameterNames[p]}", _secondMoments[p].Span);
+            ReadExact(file, $"{prefix}adamw.m.{parameter}", moments.First.Span);
+            ReadExact(file, $"{prefix}adamw.v.{parameter}", moments.Second.Span);
         }
 
         var name = $"{prefix}tokens_since_fired";
@@ -297,7 +281,7 @@ internal sealed class SaeTrainingState
         }
 
         history.CopyTo(TokensSinceFired, 0);
-        _optimizerSteps = optimizerSteps;
+        Optimizer.Steps = optimizerSteps;
         ReinitializationCount = reinitializationCount;
     }
 
@@ -318,38 +302,9 @@ internal sealed class SaeTrainingState
     }
 
     /// <summary>Share of latents that have not fired for <paramref name="windowTokens"/> tokens (0 until that many tokens were seen).</summary>
-    public double DeadFraction(long windowTokens, long tokensSeen)
-    {
-        if (tokensSeen < windowTokens)
-        {
-            return 0;
-        }
+    public double DeadFraction(long windowTokens, long tokensSeen) => Firing.DeadFraction(windowTokens, tokensSeen);
 
-        var dead = 0;
-        foreach (var t in TokensSinceFired)
-        {
-            if (t >= windowTokens)
-            {
-                dead++;
-            }
-        }
-
-        return (double)dead / TokensSinceFired.Length;
-    }
-
-    private int[] DeadLatents(long windowTokens)
-    {
-        var dead = new List<int>();
-        for (var i = 0; i < TokensSinceFired.Length; i++)
-        {
-            if (TokensSinceFired[i] >= windowTokens)
-            {
-                dead.Add(i);
-            }
-        }
-
-        return [.. dead];
-    }
+    private int[] DeadLatents(long windowTokens) => Firing.DeadLatents(windowTokens);
 
     /// <summary>
     /// Σ_b ||x_b - mean(x)||², the denominator of the reported fraction of variance unexplained (and of nothing else:
