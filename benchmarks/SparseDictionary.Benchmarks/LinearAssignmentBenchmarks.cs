@@ -11,7 +11,8 @@ namespace SparseDictionary.Benchmarks;
 /// <item><description>
 /// Cosine: cost <c>1 - cos(a_i, b_j)</c> between n = 4096 random unit directions <c>a</c> in d = 64 and
 /// <c>b = normalise(0.7 * a[perm] + 0.3 * noise)</c>, a noisy permutation of them, where the noise has independent
-/// N(0, 1/d) coordinates (expected norm 1). Reference: scipy <c>linear_sum_assignment</c>, 0.134 s on the dev machine.
+/// N(0, 1/d) coordinates (expected norm 1). Reference: scipy <c>linear_sum_assignment</c>, 0.134 s (the project
+/// specification's figure, measured on another machine; docs/performance.md).
 /// </description></item>
 /// <item><description>Uniform: n = 2048, costs uniform in [0, 1). Reference: scipy, 0.54 s.</description></item>
 /// <item><description>Uniform: n = 4096, costs uniform in [0, 1). Reference: scipy, 2.27 s.</description></item>

@@ -5,7 +5,10 @@ using SparseDictionary.Metrics;
 
 namespace SparseDictionary.Tests;
 
-/// <summary>The README's quickstart is this test's code, character for character, and it runs.</summary>
+/// <summary>
+/// The README's quickstart and your-own-activations blocks are this test's code, character for character after their
+/// using directives (which <see cref="ReadmeCodeBlocksTests"/> checks by compiling each block as printed), and they run.
+/// </summary>
 public partial class ReadmeQuickstartTests
 {
     [Fact]
@@ -23,9 +26,9 @@ public partial class ReadmeQuickstartTests
         var source = File.ReadAllText(Path.Combine(root, "tests", "SparseDictionary.Tests", "ReadmeQuickstartTests.cs"));
         var readme = File.ReadAllText(Path.Combine(root, "README.md"));
         var code = Dedent(QuickstartRegion().Match(source).Groups[1].Value);
-        var block = ReadmeBlock().Match(readme).Groups[1].Value;
+        var block = ReadmeCodeBlocksTests.WithoutUsings(ReadmeBlock().Match(readme).Groups[1].Value);
         code.Should().NotBeEmpty();
-        block.Replace("\r\n", "\n").Trim().Should().Be(code.Trim());
+        block.Trim().Should().Be(code.Trim());
     }
 
     private static void Quickstart(TextWriter console)
@@ -70,11 +73,13 @@ public partial class ReadmeQuickstartTests
             NpyFile.Write(Path.Combine(shardFolder, $"activations-{shard}.npy"), rows);
         }
 
-        var (trained, loaded) = YourOwnActivations(shardFolder, Path.Combine(scratch.Path, "checkpoints"), Path.Combine(scratch.Path, "sae"), Path.Combine(scratch.Path, "sae-saelens"));
+        var outputFolder = Path.Combine(scratch.Path, "output");
+        var (trained, loaded) = YourOwnActivations([shardFolder, outputFolder]);
 
         loaded.DecoderWeights.Span.ToArray().Should().Equal(trained.DecoderWeights.Span.ToArray());
-        SparseAutoencoder.DetectLayout(Path.Combine(scratch.Path, "sae-saelens")).Should().Be(SaeFileLayout.SaeLens);
-        TrainingCheckpoint.List(Path.Combine(scratch.Path, "checkpoints")).Should().NotBeEmpty();
+        SparseAutoencoder.DetectLayout(Path.Combine(outputFolder, "sae")).Should().Be(SaeFileLayout.Native);
+        SparseAutoencoder.DetectLayout(Path.Combine(outputFolder, "sae-saelens")).Should().Be(SaeFileLayout.SaeLens);
+        TrainingCheckpoint.List(Path.Combine(outputFolder, "checkpoints")).Should().NotBeEmpty();
     }
 
     [Fact]
@@ -84,16 +89,22 @@ public partial class ReadmeQuickstartTests
         var source = File.ReadAllText(Path.Combine(root, "tests", "SparseDictionary.Tests", "ReadmeQuickstartTests.cs"));
         var readme = File.ReadAllText(Path.Combine(root, "README.md"));
         var code = Dedent(ActivationsRegion().Match(source).Groups[1].Value);
-        var block = ActivationsBlock().Match(readme).Groups[1].Value;
+        var block = ReadmeCodeBlocksTests.WithoutUsings(ActivationsBlock().Match(readme).Groups[1].Value);
         code.Should().NotBeEmpty();
-        block.Replace("\r\n", "\n").Trim().Should().Be(code.Trim());
+        block.Trim().Should().Be(code.Trim());
     }
 
-    private static (SparseAutoencoder Trained, SparseAutoencoder Loaded) YourOwnActivations(string shardFolder, string checkpointFolder, string modelFolder, string saeLensFolder)
+    /// <summary>The README block, run as the body of a program whose command line is <paramref name="args"/>.</summary>
+    private static (SparseAutoencoder Trained, SparseAutoencoder Loaded) YourOwnActivations(string[] args)
     {
         // activations:begin
-        // A folder of .npy shards (rows x d, float32 or float16, e.g. written by numpy.save), memory-mapped and
-        // streamed: the data may be larger than memory. Each epoch visits the shards and their rows in a seeded order.
+        // Usage: dotnet run -- <folder of .npy shards> <output folder>
+        var shardFolder = args[0];
+        var outputFolder = args[1];
+        var checkpointFolder = Path.Combine(outputFolder, "checkpoints");
+
+        // The shards (rows x d, float32 or float16, e.g. written by numpy.save) are memory-mapped and streamed: the
+        // data may be larger than memory. Each epoch visits the shards and their rows in a seeded order.
         using var source = NpyActivationSource.FromFolder(shardFolder, shuffle: true, seed: 1);
         var sae = new SparseAutoencoder(source.Dimension, latentCount: 128, new TopKActivation(k: 4));
         var trainer = new SaeTrainer(new SaeTrainerOptions
@@ -105,9 +116,9 @@ public partial class ReadmeQuickstartTests
         // After an interruption, the same trainer and source continue bit for bit:
         //   trainer.Resume(TrainingCheckpoint.LoadLatest(checkpointFolder), source);
 
-        sae.Save(modelFolder);                                // the library's layout
-        sae.Save(saeLensFolder, SaeFileLayout.SaeLens);      // cfg.json + sae_weights.safetensors for SAELens
-        var loaded = SparseAutoencoder.Load(modelFolder);     // any of the three layouts, detected from the files
+        sae.Save(Path.Combine(outputFolder, "sae"));                                 // the library's layout
+        sae.Save(Path.Combine(outputFolder, "sae-saelens"), SaeFileLayout.SaeLens);  // cfg.json + sae_weights.safetensors
+        var loaded = SparseAutoencoder.Load(Path.Combine(outputFolder, "sae"));      // any of the 3 layouts, detected
         // activations:end
         return (sae, loaded);
     }

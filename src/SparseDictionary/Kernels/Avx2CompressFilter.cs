@@ -12,8 +12,9 @@ namespace SparseDictionary.Kernels;
 /// </summary>
 /// <remarks>
 /// <para>AVX2 has no compress instruction. Copying the kept entries one by one (a loop over the mask's set bits) costs
-/// a branch per block whose outcome is random on wide rows, where 1 entry in 16 to 1 in 500 is kept; measured on B,
-/// those mispredictions made the 512-wide selection 4 to 5 times slower than on the AVX-512 path. The table of
+/// a branch per block whose outcome is random on wide rows, where 1 entry in 16 to 1 in 500 is kept; measured on an
+/// Intel Xeon (Sapphire Rapids, AVX-512), those mispredictions made the 512-wide selection 4 to 5 times slower than on
+/// the AVX-512 path. The table of
 /// permutations (256 masks x 8 lanes, 8 KB) replaces the bit loop: a block costs a load, two permutes and two stores
 /// whether it keeps entries or not, and, as on the AVX-512 path, one branch skips a group of 4 blocks that keeps
 /// none.</para>

@@ -8,10 +8,10 @@ namespace SparseDictionary;
 /// step buffers that the kernels stream or gather rows from.
 /// </summary>
 /// <remarks>
-/// A managed array's data starts wherever the allocator put the array (on B, 8-byte steps: 7 times in 8 not on a line),
-/// and a 512-bit load that straddles two lines costs about twice as much: measured on B, the weight-gradient pass ran
-/// 20-30 % slower and the sparse decode up to 50 % slower on unaligned rows, and the encoder GEMM 6-8 % slower on an
-/// unaligned packed W_enc. The buffer here is a pinned array (the garbage collector never moves it) with up to 15
+/// A managed array's data starts wherever the allocator put the array (in 8-byte steps: 7 times in 8 not on a line),
+/// and a 512-bit load that straddles two lines costs about twice as much: measured on an Intel Xeon (Sapphire Rapids,
+/// AVX-512), the weight-gradient pass ran 20-30 % slower and the sparse decode up to 50 % slower on unaligned rows, and
+/// the encoder GEMM 6-8 % slower on an unaligned packed W_enc. The buffer here is a pinned array (the garbage collector never moves it) with up to 15
 /// floats of slack before the aligned start; with a row length that is a multiple of 16, every row starts on a line.
 /// Alignment changes speed only: the results are the same bits.
 /// </remarks>
