@@ -21,6 +21,8 @@ cat > "$work/nuget.config" <<CONFIG
 CONFIG
 
 cd "$work"
+# A private package cache: a cached older package of the same version must not stand in for the one just packed.
+export NUGET_PACKAGES="$work/cache"
 dotnet new console --framework net10.0 --name Quickstart --output app >/dev/null
 cd app
 dotnet add package SparseDictionary --version "$version" >/dev/null
