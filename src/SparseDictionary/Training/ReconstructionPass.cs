@@ -89,8 +89,18 @@ internal sealed class ReconstructionPass
     /// <paramref name="overwriteWeightGradients"/>, the weight gradients are written instead of added to (their old
     /// contents, even NaN, are ignored); the bias gradients are always added to.
     /// </summary>
-    /// <remarks><paramref name="beforeAccumulation"/> is called after the activation's backward and before any weight gradient is formed (the step guard checks its bounds there).</remarks>
-    public void Backward(SparseAutoencoder model, SaeGradients gradients, Span<long> firingCounts, bool overwriteWeightGradients = false, SparseKernels.LatentGradientRows? latentCompleted = null, Action? beforeAccumulation = null)
+    public void Backward(SparseAutoencoder model, SaeGradients gradients, Span<long> firingCounts, bool overwriteWeightGradients = false, SparseKernels.LatentGradientRows? latentCompleted = null)
+    {
+        BackwardCodes(model, gradients);
+        AccumulateWeights(model, gradients, firingCounts, overwriteWeightGradients, latentCompleted);
+    }
+
+    /// <summary>
+    /// The first half of <see cref="Backward"/>: the output gradient's part of the b_dec gradient and the activation's
+    /// backward at every active entry (the pre-activation gradients δ). No weight gradient is formed yet, so the step
+    /// guard can check its bounds here, before anything is updated.
+    /// </summary>
+    public void BackwardCodes(SparseAutoencoder model, SaeGradients gradients)
     {
         var rows = Codes.Rows;
         var biasGradient = gradients.DecoderBiasBuffer.Span;
@@ -109,11 +119,12 @@ internal sealed class ReconstructionPass
                     _activePreActivations.AsSpan(r * capacity, count), Codes.Values(r), _codeGradients.AsSpan(r * capacity, count));
             }
         });
+    }
 
-        beforeAccumulation?.Invoke();
+    /// <summary>The second half of <see cref="Backward"/>: the weight gradients (and the rest of the bias gradients), latent by latent.</summary>
+    public void AccumulateWeights(SparseAutoencoder model, SaeGradients gradients, Span<long> firingCounts, bool overwriteWeightGradients, SparseKernels.LatentGradientRows? latentCompleted) =>
         SparseKernels.AccumulateWeightGradients(
             Codes, _codeGradients, OutputGradient, Centered, model.EncoderWeightsBuffer,
             gradients.DecoderWeightsBuffer, gradients.EncoderWeightsBuffer, gradients.EncoderBiasBuffer, gradients.DecoderBiasBuffer, firingCounts,
             overwriteWeightGradients, latentCompleted);
-    }
 }

@@ -32,6 +32,9 @@ internal sealed class SaeTrainingState
 
     public SparseAutoencoder Model { get; }
 
+    /// <summary>The update a prepare call checked, waiting for <see cref="ApplyUpdate"/>.</summary>
+    private PendingUpdate? _pending;
+
     /// <summary>The SAE's index in the run, for messages.</summary>
     public int Index { get; }
 
@@ -137,77 +140,93 @@ internal sealed class SaeTrainingState
 
     /// <summary>
     /// After <see cref="Forward"/> without a noised batch, when nothing else adds to the gradients (no regularizer): the
-    /// clean pass's backward and <see cref="Update"/> in one pass over the latents. Each latent's two weight-gradient
+    /// clean pass's backward and the update in one pass over the latents. Each latent's two weight-gradient
     /// rows are summed into per-thread scratch and its encoder and decoder rows updated at once, so the latents x d
     /// gradient arrays are neither written nor read back (they are left unspecified). Bit-identical to
-    /// <see cref="ForwardBackward"/>'s backward then <see cref="Update"/> when d is a multiple of 8: each row then meets
+    /// <see cref="ForwardBackward"/>'s backward then <see cref="PrepareUpdate"/> and <see cref="ApplyUpdate"/> when d is a multiple of 8: each row then meets
     /// the AdamW kernel's vector body and scalar tail at the same elements as the whole array does. For other d it runs
     /// those two.
     /// </summary>
-    /// <remarks><paramref name="batchMaxMagnitude"/> is max |x| over the batch (it bounds the encoder gradient); <paramref name="step"/> names the step in messages.</remarks>
-    public void BackwardAndUpdate(float learningRate, SaeTrainerOptions options, int batchRows, double batchMaxMagnitude, long step)
+    /// <remarks>
+    /// Two phases, so that a step of several SAEs either updates all of them or none: <see cref="PrepareFusedUpdate"/>
+    /// (the activation's backward and the step guard's bounds; nothing is updated) for every SAE, then
+    /// <see cref="ApplyUpdate"/> for every SAE. <paramref name="batchMaxMagnitude"/> is max |x| over the batch (it bounds
+    /// the encoder gradient); <paramref name="step"/> names the step in messages.
+    /// </remarks>
+    /// <exception cref="InvalidOperationException">A gradient or an updated weight could leave float range; nothing was updated.</exception>
+    public void PrepareFusedUpdate(float learningRate, SaeTrainerOptions options, int batchRows, double batchMaxMagnitude, long step)
     {
         Gradients.ClearBiases();
-        Firing.BeginStep();
-        var d = Model.InputDimension;
-        if (d % 8 != 0)
+        if (Model.InputDimension % 8 != 0)
         {
+            // The one-pass update is bit-identical only for d a multiple of 8: form the gradients, then update as usual.
+            Firing.BeginStep();
             Clean.Backward(Model, Gradients, Firing.StepCounts, overwriteWeightGradients: true);
-            Update(learningRate, options, batchRows, step);
+            PrepareUpdate(learningRate, options, step);
             return;
         }
 
-        var path = KernelPaths.Current;
+        Clean.BackwardCodes(Model, Gradients);
+        // Bounds on the four gradients from O(B·k + d) figures (StepGuard's remarks), then on the updated weights.
+        var (codes, codeGradients) = Clean.CodeMagnitudes();
+        var output = 2.0 / batchRows * Math.Sqrt(batchRows * ReconstructionLoss);
+        Guard.CheckGradientBound(codeGradients * (batchMaxMagnitude + Guard.DecoderBiasBound), 0, step, Index);
+        Guard.CheckGradientBound(codeGradients, 1, step, Index);
+        Guard.CheckGradientBound(codes * output, 2, step, Index);
+        Guard.CheckGradientBound((batchRows * output) + (codeGradients * Guard.EncoderWeightBound), 3, step, Index);
         var weights = Optimizer.NextStep(learningRate, options);
-        double[]? bounds = null;
-        void CheckBounds()
-        {
-            // Bounds on the four gradients from O(B·k + d) figures (StepGuard's remarks), then on the updated weights.
-            var (codes, codeGradients) = Clean.CodeMagnitudes();
-            var output = 2.0 / batchRows * Math.Sqrt(batchRows * ReconstructionLoss);
-            Guard.CheckGradientBound(codeGradients * (batchMaxMagnitude + Guard.DecoderBiasBound), 0, step, Index);
-            Guard.CheckGradientBound(codeGradients, 1, step, Index);
-            Guard.CheckGradientBound(codes * output, 2, step, Index);
-            Guard.CheckGradientBound((batchRows * output) + (codeGradients * Guard.EncoderWeightBound), 3, step, Index);
-            bounds = Guard.PlanUpdate(weights, step, Index);
-            Optimizer.Steps++;
-        }
+        _pending = new PendingUpdate(weights, Guard.PlanUpdate(weights, step, Index), Fused: true);
+    }
 
-        var encoder = Model.EncoderWeightsBuffer;
-        var decoder = Model.DecoderWeightsBuffer;
-        var (m0, v0, m2, v2) = (Optimizer.EncoderWeights.First, Optimizer.EncoderWeights.Second, Optimizer.DecoderWeights.First, Optimizer.DecoderWeights.Second);
-        Clean.Backward(
-            Model,
-            Gradients,
-            Firing.StepCounts,
-            overwriteWeightGradients: true,
-            latentCompleted: (i, decoderGradient, encoderGradient) =>
+    /// <summary>
+    /// After <see cref="ForwardBackward"/> and the regularizers: checks the four gradient arrays and the updated weights'
+    /// bounds (<see cref="StepGuard"/>) without updating anything; <see cref="ApplyUpdate"/> then updates.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A gradient is not finite or too large, or the update could overflow a weight; nothing was updated.</exception>
+    public void PrepareUpdate(float learningRate, SaeTrainerOptions options, long step)
+    {
+        Guard.CheckGradients(Gradients, Model.InputDimension, step, Index);
+        var weights = Optimizer.NextStep(learningRate, options);
+        _pending = new PendingUpdate(weights, Guard.PlanUpdate(weights, step, Index), Fused: false);
+    }
+
+    /// <summary>
+    /// The update a prepare call checked: AdamW on every parameter (the decoder gradient projected onto each row's
+    /// tangent space, rows renormalised), the firing history, the guard's bounds. On the fused path each latent's
+    /// gradient rows are summed into per-thread scratch and its encoder and decoder rows updated at once, so the
+    /// latents x d gradient arrays are neither written nor read back; bit-identical to the two passes.
+    /// </summary>
+    public void ApplyUpdate(int batchRows)
+    {
+        var pending = _pending ?? throw new InvalidOperationException("No update was prepared.");
+        _pending = null;
+        var weights = pending.Weights;
+        var d = Model.InputDimension;
+        var h = Model.LatentCount;
+        var path = KernelPaths.Current;
+        Optimizer.Steps++;
+        if (pending.Fused)
+        {
+            var encoder = Model.EncoderWeightsBuffer;
+            var decoder = Model.DecoderWeightsBuffer;
+            var (m0, v0, m2, v2) = (Optimizer.EncoderWeights.First, Optimizer.EncoderWeights.Second, Optimizer.DecoderWeights.First, Optimizer.DecoderWeights.Second);
+            Firing.BeginStep();
+            Clean.AccumulateWeights(Model, Gradients, Firing.StepCounts, overwriteWeightGradients: true, latentCompleted: (i, decoderGradient, encoderGradient) =>
             {
                 var at = i * d;
                 AdamW.UpdateRange(encoder.Span.Slice(at, d), encoderGradient, m0.Span.Slice(at, d), v0.Span.Slice(at, d), weights, path);
                 AdamW.UpdateUnitNormRow(decoder.Span.Slice(at, d), decoderGradient, m2.Span.Slice(at, d), v2.Span.Slice(at, d), weights, path);
-            },
-            beforeAccumulation: CheckBounds);
-        UpdateBiases(weights with { WeightDecay = 0 }, path, batchRows);
-        Guard.Commit(bounds!);
-    }
+            });
+        }
+        else
+        {
+            AdamW.Update(Model.EncoderWeightsBuffer, Gradients.EncoderWeightsBuffer, Optimizer.EncoderWeights.First, Optimizer.EncoderWeights.Second, weights, path);
+            // Tangent projection of the decoder gradient, AdamW and row renormalisation in one pass (bit-identical to the three).
+            AdamW.UpdateUnitNormRows(Model.DecoderWeightsBuffer, Gradients.DecoderWeightsBuffer, Optimizer.DecoderWeights.First, Optimizer.DecoderWeights.Second, h, d, weights, path);
+        }
 
-    /// <summary>Projects the decoder gradient onto the rows' tangent space, applies AdamW, renormalises decoder rows, and updates firing statistics.</summary>
-    /// <exception cref="InvalidOperationException">A gradient is not finite or too large, or the update could overflow a weight; nothing was updated.</exception>
-    public void Update(float learningRate, SaeTrainerOptions options, int batchRows, long step)
-    {
-        var d = Model.InputDimension;
-        var h = Model.LatentCount;
-        var path = KernelPaths.Current;
-        Guard.CheckGradients(Gradients, d, step, Index);
-        var weights = Optimizer.NextStep(learningRate, options);
-        var bounds = Guard.PlanUpdate(weights, step, Index);
-        Optimizer.Steps++;
-        AdamW.Update(Model.EncoderWeightsBuffer, Gradients.EncoderWeightsBuffer, Optimizer.EncoderWeights.First, Optimizer.EncoderWeights.Second, weights, path);
-        // Tangent projection of the decoder gradient, AdamW and row renormalisation in one pass (bit-identical to the three).
-        AdamW.UpdateUnitNormRows(Model.DecoderWeightsBuffer, Gradients.DecoderWeightsBuffer, Optimizer.DecoderWeights.First, Optimizer.DecoderWeights.Second, h, d, weights, path);
         UpdateBiases(weights with { WeightDecay = 0 }, path, batchRows);
-        Guard.Commit(bounds);
+        Guard.Commit(pending.Bounds);
     }
 
     /// <summary>AdamW on the two biases (no weight decay), then the firing history.</summary>
@@ -312,4 +331,7 @@ internal sealed class SaeTrainingState
     /// double, parallel and deterministic.
     /// </summary>
     internal static double TotalVariance(Matrix x) => DataStatistics.TotalVariance(x);
+
+    /// <summary>An update checked by the step guard: its AdamW hyper-parameters and the parameter bounds after it.</summary>
+    private sealed record PendingUpdate(AdamWStep Weights, double[] Bounds, bool Fused);
 }

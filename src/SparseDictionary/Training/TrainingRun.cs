@@ -82,7 +82,7 @@ internal sealed class TrainingRun
     /// <summary>
     /// One step on a validated batch: noise, forward, loss, backward, regularizers, update, then the reinitialisation
     /// check. Returns the step's figures. With no regularizer and no noiser, the backward pass and the update of each
-    /// SAE run as one pass (<see cref="SaeTrainingState.BackwardAndUpdate"/>), after the loss is known to be finite.
+    /// SAE run as one pass (<see cref="SaeTrainingState.PrepareFusedUpdate"/> and <see cref="SaeTrainingState.ApplyUpdate"/>), after the loss is known to be finite.
     /// </summary>
     /// <exception cref="InvalidOperationException">The loss is not finite, or the noiser produced a non-finite value; nothing was updated.</exception>
     /// <param name="batch">The batch, validated finite.</param>
@@ -100,13 +100,16 @@ internal sealed class TrainingRun
             loss = _states.Sum(state => state.ReconstructionLoss);
             regularizerLosses = [];
             ThrowIfDiverged(loss, regularizerLosses);
-            ForEachSae(i => _states[i].BackwardAndUpdate(learningRate, _options, batch.Rows, batchMaxMagnitude, StepsDone));
+            // Every SAE's gradients and update are checked before any SAE is updated.
+            ForEachSae(i => _states[i].PrepareFusedUpdate(learningRate, _options, batch.Rows, batchMaxMagnitude, StepsDone));
+            ForEachSae(i => _states[i].ApplyUpdate(batch.Rows));
         }
         else
         {
             (loss, regularizerLosses) = ForwardBackward(batch);
             ThrowIfDiverged(loss, regularizerLosses);
-            ForEachSae(i => _states[i].Update(learningRate, _options, batch.Rows, StepsDone));
+            ForEachSae(i => _states[i].PrepareUpdate(learningRate, _options, StepsDone));
+            ForEachSae(i => _states[i].ApplyUpdate(batch.Rows));
         }
 
         if (_options.Reinitialization is { } reinitialization && StepsDone < reinitialization.Steps)

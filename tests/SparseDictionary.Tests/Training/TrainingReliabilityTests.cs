@@ -81,6 +81,29 @@ public sealed class TrainingReliabilityTests
         Snapshot(sae).Should().Equal(Snapshot(reference));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void OneSaeFailingTheGuard_LeavesEverySaeAtTheLastCompletedStep(bool withRegularizer)
+    {
+        // SAE 1's activation writes a NaN pre-activation gradient from step 2 on; SAE 0 is healthy. Both run in one step
+        // (concurrently), so SAE 0 must not be updated when SAE 1's check fails.
+        IRegularizer[] regularizers = withRegularizer ? [new PoisonRegularizer(poisonFromStep: int.MaxValue)] : [];
+        var options = Options();
+        SparseAutoencoder[] Pair() => [Sae(seed: 1), new SparseAutoencoder(D, 24, new NaNBackwardActivation(new TopKActivation(3), fromCall: 2 * Batch), seed: 2)];
+        var reference = Pair();
+        using (var stop = new CancellationTokenSource())
+        {
+            new SaeTrainer(options, [.. regularizers, new PoisonRegularizer(int.MaxValue, stop, cancelAfterCalls: 2)]).Train(reference, Source(), cancellationToken: stop.Token);
+        }
+
+        var saes = Pair();
+        var act = () => new SaeTrainer(options, regularizers).Train(saes, Source());
+        act.Should().Throw<InvalidOperationException>().WithMessage("Step 2, SAE 1:*");
+        Snapshot(saes[0]).Should().Equal(Snapshot(reference[0]));
+        Snapshot(saes[1]).Should().Equal(Snapshot(reference[1]));
+    }
+
     [Fact]
     public void MfrWithOneSae_IsRefusedBeforeAnythingChanges()
     {
@@ -196,6 +219,26 @@ public sealed class TrainingReliabilityTests
             }
 
             return 0;
+        }
+    }
+
+    /// <summary>Another activation whose backward writes NaN once it has been called for <paramref name="fromCall"/> rows.</summary>
+    private sealed class NaNBackwardActivation(IActivation inner, int fromCall) : IActivation
+    {
+        private int _calls;
+
+        public string Name => inner.Name;
+
+        public int GetCapacity(int latentCount) => inner.GetCapacity(latentCount);
+
+        public int Forward(ReadOnlySpan<float> preActivations, Span<int> activeIndices, Span<float> activeValues) => inner.Forward(preActivations, activeIndices, activeValues);
+
+        public void Backward(ReadOnlySpan<float> activePreActivations, ReadOnlySpan<float> activeValues, Span<float> gradient)
+        {
+            if (Interlocked.Increment(ref _calls) > fromCall)
+            {
+                gradient.Fill(float.NaN);
+            }
         }
     }
 
