@@ -86,9 +86,9 @@ public sealed class AuxKRegularizer : IRegularizer
         var residual = Rent(ref _residual, rows, d);
         var estimate = Rent(ref _estimate, rows, d);
 
-        // e = x - x_hat, and its variance around the batch mean, Σ_b ||e_b - mean(e)||² = Σ ||e||² - B ||mean(e)||².
+        // e = x - x_hat, and its variance around the batch mean Σ_b ||e_b - mean(e)||², in two passes in double (the mean
+        // first, then the squared deviations): the one-pass Σ ||e||² - B ||mean(e)||² cancels when e has a large offset.
         var residualMean = new double[d];
-        var squares = 0.0;
         var x = input.Span;
         var xHat = sae.Reconstruction.Span;
         var e = residual.Span;
@@ -96,10 +96,20 @@ public sealed class AuxKRegularizer : IRegularizer
         {
             e[i] = x[i] - xHat[i];
             residualMean[i % d] += e[i];
-            squares += (double)e[i] * e[i];
         }
 
-        var variance = squares - (residualMean.Sum(m => m * m) / rows);
+        for (var c = 0; c < d; c++)
+        {
+            residualMean[c] /= rows;
+        }
+
+        var variance = 0.0;
+        for (var i = 0; i < e.Length; i++)
+        {
+            var deviation = e[i] - residualMean[i % d];
+            variance += deviation * deviation;
+        }
+
         if (!(variance > 0))
         {
             return 0;
