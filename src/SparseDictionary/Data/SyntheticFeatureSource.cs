@@ -152,7 +152,7 @@ public sealed class SyntheticFeatureSource : ISeekableActivationSource
         }
 
         var first = _position;
-        Kernels.SparseKernels.ParallelRows(rows, (start, end) =>
+        Kernels.ParallelRows.For(rows, (start, end) =>
         {
             var total = ActiveFeaturesPerSample;
             int[]? rentedIndices = null;

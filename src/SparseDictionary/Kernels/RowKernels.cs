@@ -10,7 +10,7 @@ internal static class RowKernels
     /// <summary>Scales every nonzero row of <paramref name="weights"/> (rows x d) to unit Euclidean norm; zero rows stay zero.</summary>
     public static void NormalizeRows(Memory<float> weights, int rows, int d)
     {
-        SparseKernels.ParallelRows(rows, (start, end) =>
+        ParallelRows.For(rows, (start, end) =>
         {
             var span = weights.Span;
             for (var r = start; r < end; r++)
@@ -52,7 +52,7 @@ internal static class RowKernels
     /// </summary>
     public static void RemoveParallelComponent(Memory<float> gradient, ReadOnlyMemory<float> weights, int rows, int d)
     {
-        SparseKernels.ParallelRows(rows, (start, end) =>
+        ParallelRows.For(rows, (start, end) =>
         {
             var g = gradient.Span;
             var w = weights.Span;

@@ -31,14 +31,11 @@ internal static class SparseKernels
     /// <param name="encoderRow">Its encoder-gradient row (d floats).</param>
     internal delegate void LatentGradientRows(int latent, Span<float> decoderRow, Span<float> encoderRow);
 
-    /// <summary>Rows per parallel work item for row-parallel kernels.</summary>
-    private const int RowsPerTask = 16;
-
     /// <summary>output[b] = bias + Σ_j values[b,j] · W[indices[b,j]] for each row b. <paramref name="bias"/> may be empty (no bias).</summary>
     public static void Decode(SparseCodes codes, ReadOnlyMemory<float> weights, int dimension, ReadOnlyMemory<float> bias, Matrix output)
     {
         var path = KernelPaths.Current;
-        ParallelRows(codes.Rows, (start, end) =>
+        ParallelRows.For(codes.Rows, (start, end) =>
         {
             var w = weights.Span;
             for (var r = start; r < end; r++)
@@ -73,7 +70,7 @@ internal static class SparseKernels
     {
         var capacity = codes.Capacity;
         var path = KernelPaths.Current;
-        ParallelRows(codes.Rows, (start, end) =>
+        ParallelRows.For(codes.Rows, (start, end) =>
         {
             var w = weights.Span;
             for (var r = start; r < end; r++)
@@ -93,7 +90,7 @@ internal static class SparseKernels
     {
         var capacity = codes.Capacity;
         var path = KernelPaths.Current;
-        ParallelRows(codes.Rows, (start, end) =>
+        ParallelRows.For(codes.Rows, (start, end) =>
         {
             var w = weights.Span;
             for (var r = start; r < end; r++)
@@ -573,17 +570,4 @@ internal static class SparseKernels
 
     /// <summary>d rounded up to a multiple of 16 floats, so that both scratch rows start on a cache line.</summary>
     private static int LatentRowStride(int d) => (d + 15) / 16 * 16;
-
-    /// <summary>Runs <paramref name="body"/> over [0, rows) in parallel chunks of rows (serially when small).</summary>
-    internal static void ParallelRows(int rows, Action<int, int> body)
-    {
-        if (rows <= RowsPerTask)
-        {
-            body(0, rows);
-            return;
-        }
-
-        var chunks = (rows + RowsPerTask - 1) / RowsPerTask;
-        Parallel.For(0, chunks, c => body(c * RowsPerTask, Math.Min(rows, (c + 1) * RowsPerTask)));
-    }
 }

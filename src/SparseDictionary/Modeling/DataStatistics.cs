@@ -56,7 +56,7 @@ public static class DataStatistics
         try
         {
             var path = KernelPaths.Current;
-            SparseKernels.ParallelRows(blocks, (first, last) =>
+            ParallelRows.For(blocks, (first, last) =>
             {
                 for (var block = first; block < last; block++)
                 {
@@ -84,7 +84,7 @@ public static class DataStatistics
                 mean[c] /= rows;
             }
 
-            SparseKernels.ParallelRows(blocks, (first, last) =>
+            ParallelRows.For(blocks, (first, last) =>
             {
                 for (var block = first; block < last; block++)
                 {

@@ -23,7 +23,7 @@ internal static class NoiseRows
         }
 
         var stepSeed = DeterministicRandom.DeriveSeed(seed, (ulong)step);
-        SparseKernels.ParallelRows(clean.Rows, (start, end) =>
+        ParallelRows.For(clean.Rows, (start, end) =>
         {
             // One generator per chunk of rows, reseeded per row: the numbers depend only on (seed, step, row).
             var random = new DeterministicRandom(0);

@@ -353,7 +353,7 @@ public sealed class MutualFeatureRegularizer : IRegularizer, ICheckpointable
         /// <summary>Σ over matched rows of cos(a, partner(a)) / (number matched), from the current weights; caches the norms and cosines for the gradient.</summary>
         public double Measure(ReadOnlyMemory<float> firstWeights, ReadOnlyMemory<float> secondWeights, int d)
         {
-            SparseKernels.ParallelRows(_secondNorms.Length, (start, end) =>
+            ParallelRows.For(_secondNorms.Length, (start, end) =>
             {
                 var second = secondWeights.Span;
                 for (var b = start; b < end; b++)
@@ -361,7 +361,7 @@ public sealed class MutualFeatureRegularizer : IRegularizer, ICheckpointable
                     _secondNorms[b] = TensorPrimitives.Norm(second.Slice(b * d, d));
                 }
             });
-            SparseKernels.ParallelRows(Partners.Length, (start, end) =>
+            ParallelRows.For(Partners.Length, (start, end) =>
             {
                 var first = firstWeights.Span;
                 var second = secondWeights.Span;
@@ -397,7 +397,7 @@ public sealed class MutualFeatureRegularizer : IRegularizer, ICheckpointable
         public void AddGradient(float scale, ReadOnlyMemory<float> firstWeights, ReadOnlyMemory<float> secondWeights, int d, Memory<float> firstGradient, Memory<float> secondGradient)
         {
             // Rows of the first SAE are distinct: in parallel.
-            SparseKernels.ParallelRows(Partners.Length, (start, end) =>
+            ParallelRows.For(Partners.Length, (start, end) =>
             {
                 var first = firstWeights.Span;
                 var second = secondWeights.Span;

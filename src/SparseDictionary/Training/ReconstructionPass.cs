@@ -110,7 +110,7 @@ internal sealed class ReconstructionPass
         }
 
         var capacity = Codes.Capacity;
-        SparseKernels.ParallelRows(rows, (start, end) =>
+        ParallelRows.For(rows, (start, end) =>
         {
             for (var r = start; r < end; r++)
             {
