@@ -12,10 +12,12 @@ using SparseDictionary.Metrics;
 /// <param name="MmcsTruth">Mean over ground-truth features of their best cosine with a decoder row, averaged over the two SAEs.</param>
 /// <param name="Recovered">Share of ground-truth features with a decoder row at cosine &gt; 0.9, averaged over the two SAEs.</param>
 /// <param name="Cluster">Latents per SAE with cross-SAE similarity &gt; 0.9 and ground-truth similarity &lt; 0.5.</param>
+/// <param name="LooseCluster">Latents per SAE with cross-SAE similarity &gt; 0.7 and ground-truth similarity &lt; 0.5.</param>
+/// <param name="Inactive">Latents per SAE that fire on fewer than 1 in 10,000 held-out samples.</param>
 /// <param name="HeldOutFvu">FVU on the held-out samples (from the run's measures.json).</param>
 /// <param name="ReinitializationSteps">Steps at which an SAE was reinitialised ("SAE:step").</param>
 internal sealed record RunAnalysis(
-    string Name, string Method, int Seed, double Correlation, double MmcsTruth, double Recovered, double Cluster, double HeldOutFvu, string[] ReinitializationSteps);
+    string Name, string Method, int Seed, double Correlation, double MmcsTruth, double Recovered, double Cluster, double LooseCluster, double Inactive, double HeldOutFvu, string[] ReinitializationSteps);
 
 /// <summary>Per-latent data of one SAE of a run, for the scatter plot.</summary>
 /// <param name="CrossSae">Max cosine of each decoder row with the other SAE's rows.</param>
@@ -58,6 +60,8 @@ internal static class Analysis
             var correlation = profiles.Average(p => SimilarityCorrelation.Pearson(p.CrossSae.Select(v => (double)v).ToArray(), p.GroundTruth.Select(v => (double)v).ToArray()));
             var recovery = saes.Select(s => FeatureSimilarity.MaxCosinePerRow(truth, s.DecoderWeights)).ToArray();
             var cluster = profiles.Average(p => Enumerable.Range(0, p.CrossSae.Length).Count(i => p.CrossSae[i] > ClusterCrossAbove && p.GroundTruth[i] < ClusterTruthBelow));
+            var looseCluster = profiles.Average(p => Enumerable.Range(0, p.CrossSae.Length).Count(i => p.CrossSae[i] > 0.7 && p.GroundTruth[i] < ClusterTruthBelow));
+            var inactive = profiles.Average(p => p.FiringFrequency.Count(f => f < 1e-4));
             using var measures = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "measures.json")));
             var fvu = measures.RootElement.GetProperty("HeldOutFvu").GetDouble();
             var reinitializations = File.ReadLines(Path.Combine(folder, "reinitializations.csv")).Skip(1)
@@ -65,7 +69,7 @@ internal static class Analysis
                 .Select(parts => $"{parts[1]}:{parts[0]}")
                 .ToArray();
 
-            results.Add(new RunAnalysis(name, method, seed, correlation, recovery.Average(r => r.Mean), recovery.Average(r => r.ShareAbove(0.9)), cluster, fvu, reinitializations));
+            results.Add(new RunAnalysis(name, method, seed, correlation, recovery.Average(r => r.Mean), recovery.Average(r => r.ShareAbove(0.9)), cluster, looseCluster, inactive, fvu, reinitializations));
             ScatterPlot.Write(Path.Combine(plotsFolder, $"{name}.png"), $"{name}: r = {correlation:F3}, cluster {cluster:F1} per SAE (circles SAE 1, triangles SAE 2)", profiles);
         }
 
@@ -86,6 +90,8 @@ internal static class Analysis
             ("MMCS ground truth -> decoder", r => r.MmcsTruth, "F3"),
             ("ground-truth features recovered (cos > 0.9)", r => r.Recovered, "P1"),
             ($"cluster: cross-SAE > {ClusterCrossAbove}, truth < {ClusterTruthBelow} (latents per SAE)", r => r.Cluster, "F1"),
+            ($"cluster: cross-SAE > 0.7, truth < {ClusterTruthBelow} (latents per SAE)", r => r.LooseCluster, "F1"),
+            ("latents firing on < 1e-4 of held-out samples (per SAE)", r => r.Inactive, "F1"),
             ("FVU, held-out", r => r.HeldOutFvu, "F4"),
             ("reinitialisations per run", r => r.ReinitializationSteps.Length, "F1"),
         ];
