@@ -112,6 +112,7 @@ public sealed class SaeTrainer
     /// <exception cref="ArgumentException">No SAE, a repeated SAE, a width that differs from the source's, a non-finite weight, a bounded source with fewer rows than a batch, or a regularizer that refuses the SAEs (e.g. MFR with one SAE); nothing was changed.</exception>
     /// <exception cref="InvalidDataException">A batch holds a NaN or infinite value; the SAEs keep the weights of the previous step.</exception>
     /// <exception cref="InvalidOperationException">The loss became non-finite, a gradient or an updated weight could leave float range (the message names the step, the SAE and the parameter), or the source ended before the first full batch; the SAEs keep the weights of the previous step (at step 0, b_dec is restored too).</exception>
+    /// <exception cref="IOException">A checkpoint (<see cref="SaeTrainerOptions.Checkpoints"/>) could not be written; the message names it. The SAEs hold the step just completed.</exception>
     public TrainingResult Train(IReadOnlyList<SparseAutoencoder> saes, IActivationSource source, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(saes);
@@ -136,6 +137,7 @@ public sealed class SaeTrainer
     /// <returns>What the resumed part of the run did; <see cref="TrainingResult.Steps"/> counts all steps of the run.</returns>
     /// <exception cref="ArgumentException">The options, regularizers, noiser or source do not match the checkpoint's run; the message names the difference.</exception>
     /// <exception cref="InvalidDataException">The checkpoint's state files are damaged or do not fit the run.</exception>
+    /// <exception cref="IOException">A new checkpoint could not be written; the message names it. The SAEs hold the step just completed.</exception>
     public TrainingResult Resume(TrainingCheckpoint checkpoint, IActivationSource source, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
