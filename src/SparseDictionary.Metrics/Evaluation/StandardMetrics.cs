@@ -109,7 +109,7 @@ public static class StandardMetrics
         $"the {c.Reconstruction.Rows} evaluation rows have zero total variance (every row equals the mean row), so the fraction of variance unexplained is undefined";
 
     private static int ExpectedActive(MetricContext c) =>
-        c.Sae.Activation is TopKActivation topK
+        c.Sae.Activation is ITopKActivation topK
             ? topK.K
             : Math.Clamp((int)Math.Round(c.Reconstruction.MeanL0), 1, c.Sae.LatentCount);
 }

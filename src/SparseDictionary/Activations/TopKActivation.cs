@@ -10,7 +10,7 @@ namespace SparseDictionary;
 /// Ties are broken toward the lower latent index, so the selection is deterministic. The active entries are returned
 /// in increasing latent index order. The gradient passes unchanged to the selected positive entries (dz/dpre = 1) and is zero elsewhere.
 /// </remarks>
-public sealed class TopKActivation : IActivation
+public sealed class TopKActivation : ITopKActivation
 {
     /// <summary>Creates a TopK activation.</summary>
     /// <param name="k">Number of latents kept per row, at least 1.</param>

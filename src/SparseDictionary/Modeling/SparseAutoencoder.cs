@@ -210,7 +210,7 @@ public sealed class SparseAutoencoder
     {
         ValidateInput(input, nameof(input));
         var codes = new SparseCodes(input.Rows, LatentCount, Capacity);
-        EncoderPass.Run(this, input, codes, null, null, null);
+        Kernels.EncoderPass.Run(this, input, codes, null, null, null);
         return codes;
     }
 
@@ -232,7 +232,7 @@ public sealed class SparseAutoencoder
             throw new ArgumentException($"The destination capacity is {destination.Capacity} but this SAE needs {Capacity}.", nameof(destination));
         }
 
-        EncoderPass.Run(this, input, destination, null, null, null);
+        Kernels.EncoderPass.Run(this, input, destination, null, null, null);
     }
 
     /// <summary>Encodes one vector.</summary>

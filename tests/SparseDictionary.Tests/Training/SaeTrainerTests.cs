@@ -1,3 +1,4 @@
+using SparseDictionary.Kernels;
 using Microsoft.Extensions.Options;
 using SparseDictionary.Regularization;
 using SparseDictionary.Tests.Support;

@@ -1,7 +1,7 @@
 using SparseDictionary.Kernels;
 using SparseDictionary.Tests.Support;
 
-namespace SparseDictionary.Tests.Modeling;
+namespace SparseDictionary.Tests.Kernels;
 
 public class EncoderPassTests
 {
@@ -145,5 +145,50 @@ public class EncoderPassTests
 
             centered.Span.ToArray().Should().Equal(expectedCentered.Span.ToArray());
         }
+    }
+
+    [Fact]
+    public void UserActivationDeclaringTopK_GetsTheStreamedEncoder_WithTopKsCodes()
+    {
+        // A dictionary large enough for the streamed encoder (a block of pre-activations over 1 MiB).
+        const int d = 32, latents = 8192, k = 6;
+        var declared = new DeclaredTopK(k);
+        var custom = new SparseAutoencoder(d, latents, declared, seed: 4);
+        var builtIn = new SparseAutoencoder(d, latents, new TopKActivation(k), seed: 4);
+        EncoderPass.StreamsTopK(custom).Should().Be(k);
+
+        var input = TestData.GaussianMatrix(40, d, seed: 2);
+        var expected = builtIn.Encode(input);
+        var actual = custom.Encode(input);
+        declared.ForwardCalls.Should().Be(0, "the streamed encoder selects the top k itself");
+        for (var r = 0; r < input.Rows; r++)
+        {
+            actual.Indices(r).ToArray().Should().Equal(expected.Indices(r).ToArray());
+            actual.Values(r).ToArray().Should().Equal(expected.Values(r).ToArray());
+        }
+    }
+
+    /// <summary>A user's TopK: declares the capability, delegates to the built-in, counts its Forward calls.</summary>
+    private sealed class DeclaredTopK(int k) : ITopKActivation
+    {
+        private readonly TopKActivation _inner = new(k);
+        private int _forwardCalls;
+
+        public int K => k;
+
+        public int ForwardCalls => _forwardCalls;
+
+        public string Name => $"DeclaredTopK(k={k})";
+
+        public int GetCapacity(int latentCount) => _inner.GetCapacity(latentCount);
+
+        public int Forward(ReadOnlySpan<float> preActivations, Span<int> activeIndices, Span<float> activeValues)
+        {
+            Interlocked.Increment(ref _forwardCalls);
+            return _inner.Forward(preActivations, activeIndices, activeValues);
+        }
+
+        public void Backward(ReadOnlySpan<float> activePreActivations, ReadOnlySpan<float> activeValues, Span<float> gradient) =>
+            _inner.Backward(activePreActivations, activeValues, gradient);
     }
 }

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Numerics.Tensors;
 using SparseDictionary.Kernels;
 
-namespace SparseDictionary;
+namespace SparseDictionary.Kernels;
 
 /// <summary>What the encoder pass should also extract for the dead latents (AuxK): the top-k pre-activations among them.</summary>
 /// <param name="DeadLatents">Indices of the dead latents, ascending.</param>
@@ -135,12 +135,12 @@ internal static class EncoderPass
         block >= blocks ? rows : (int)((long)block * rows / blocks / (2 * Gemm.MR) * (2 * Gemm.MR));
 
     /// <summary>
-    /// The k of the streamed TopK encoder when it applies, else null: the activation is <see cref="TopKActivation"/>
+    /// The k of the streamed TopK encoder when it applies, else null: the activation declares <see cref="ITopKActivation"/>
     /// and a <see cref="RowBlock"/>-row block of pre-activations would not fit in 1 MiB of L2 (with a small dictionary
     /// the whole-row blocks are faster: one selection per row instead of one merge per chunk).
     /// </summary>
     internal static int? StreamsTopK(SparseAutoencoder sae) =>
-        sae.Activation is TopKActivation topK && (long)RowBlock * sae.LatentCount * sizeof(float) > StreamingMinimumBlockBytes ? topK.K : null;
+        sae.Activation is ITopKActivation topK && (long)RowBlock * sae.LatentCount * sizeof(float) > StreamingMinimumBlockBytes ? topK.K : null;
 
     /// <summary>The size of a <see cref="RowBlock"/>-row block of pre-activations above which the TopK encoder streams.</summary>
     internal const long StreamingMinimumBlockBytes = 1L << 20;
