@@ -16,8 +16,9 @@ using SparseDictionary.Metrics;
 /// <param name="Inactive">Latents per SAE that fire on fewer than 1 in 10,000 held-out samples.</param>
 /// <param name="HeldOutFvu">FVU on the held-out samples (from the run's measures.json).</param>
 /// <param name="ReinitializationSteps">Steps at which an SAE was reinitialised ("SAE:step").</param>
+/// <param name="RecoveredPerSae">The share of ground-truth features recovered by SAE 1 and by SAE 2.</param>
 internal sealed record RunAnalysis(
-    string Name, string Method, int Seed, double Correlation, double MmcsTruth, double Recovered, double Cluster, double LooseCluster, double Inactive, double HeldOutFvu, string[] ReinitializationSteps);
+    string Name, string Method, int Seed, double Correlation, double MmcsTruth, double Recovered, double Cluster, double LooseCluster, double Inactive, double HeldOutFvu, string[] ReinitializationSteps, double[] RecoveredPerSae);
 
 /// <summary>Per-latent data of one SAE of a run, for the scatter plot.</summary>
 /// <param name="CrossSae">Max cosine of each decoder row with the other SAE's rows.</param>
@@ -69,7 +70,7 @@ internal static class Analysis
                 .Select(parts => $"{parts[1]}:{parts[0]}")
                 .ToArray();
 
-            results.Add(new RunAnalysis(name, method, seed, correlation, recovery.Average(r => r.Mean), recovery.Average(r => r.ShareAbove(0.9)), cluster, looseCluster, inactive, fvu, reinitializations));
+            results.Add(new RunAnalysis(name, method, seed, correlation, recovery.Average(r => r.Mean), recovery.Average(r => r.ShareAbove(0.9)), cluster, looseCluster, inactive, fvu, reinitializations, [.. recovery.Select(r => r.ShareAbove(0.9))]));
             ScatterPlot.Write(Path.Combine(plotsFolder, $"{name}.png"), $"{name}: r = {correlation:F3}, cluster {cluster:F1} per SAE (circles SAE 1, triangles SAE 2)", profiles);
         }
 

@@ -81,7 +81,7 @@ analyze.SetAction(parse =>
     Console.WriteLine(table);
     foreach (var run in results)
     {
-        Console.WriteLine($"{run.Name}: reinitialisations (SAE:step) {(run.ReinitializationSteps.Length == 0 ? "none" : string.Join(", ", run.ReinitializationSteps))}");
+        Console.WriteLine($"{run.Name}: recovered by SAE 1 / SAE 2 {run.RecoveredPerSae[0]:P1} / {run.RecoveredPerSae[1]:P1}; reinitialisations (SAE:step) {(run.ReinitializationSteps.Length == 0 ? "none" : string.Join(", ", run.ReinitializationSteps))}");
     }
 
     if (parse.GetValue(report) is { } path)
