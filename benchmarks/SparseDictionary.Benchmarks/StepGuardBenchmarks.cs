@@ -21,16 +21,7 @@ public class StepGuardBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var (d, latents, k) = Config == "C1" ? (768, 3072, 32) : (256, 512, 36);
-        var batch = TrainingStepBenchmarks.BatchRows(Config);
-        var source = new SyntheticFeatureSource(new SyntheticFeatureOptions { InputDimension = d, FeatureCount = 2 * d, GroupCount = 12, ActiveFeatures = 32, Seed = 1 });
-        _batch = Matrix.CreateAligned(batch, d);
-        source.Read(_batch);
-        _batchMaxMagnitude = System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(_batch.Span);
-        var sae = new SparseAutoencoder(d, latents, new TopKActivation(k), seed: 1);
-        sae.InitializeDecoderBias(_batch, DecoderBiasInitialization.Mean);
-        var trainer = new SaeTrainer(new SaeTrainerOptions { BatchSize = batch, TotalTokens = 1_000_000L * batch });
-        _run = trainer.StartRun([sae], batch);
+        (_run, _batch, _batchMaxMagnitude) = TrainingStepBenchmarks.CreateRun(Config);
         _run.Step(_batch, _batchMaxMagnitude);
     }
 

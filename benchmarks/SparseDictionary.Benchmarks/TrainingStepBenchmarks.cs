@@ -34,23 +34,32 @@ public class TrainingStepBenchmarks
     public void Setup()
     {
         _forcedPath = KernelPaths.Force(Path);
-        var (d, latents, k) = Config switch
+        (_run, _batch, _batchMaxMagnitude) = CreateRun(Config);
+    }
+
+    /// <summary>
+    /// A run over one SAE of <paramref name="config"/> with its batch (the buffer SaeTrainer.Train reads into, cache-line
+    /// aligned) and the batch's max |x| (the trainer finds it in the pass that validates the batch; benchmarks time the
+    /// step itself).
+    /// </summary>
+    /// <param name="config">"C1", "C2" or "C3".</param>
+    /// <returns>The run, the batch and its largest magnitude.</returns>
+    internal static (TrainingRun Run, Matrix Batch, double BatchMaxMagnitude) CreateRun(string config)
+    {
+        var (d, latents, k) = config switch
         {
             "C1" => (768, 3072, 32),
             "C2" => (768, 16384, 32),
             _ => (256, 512, 36),
         };
-        var batch = BatchRows(Config);
+        var rows = BatchRows(config);
         var source = new SyntheticFeatureSource(new SyntheticFeatureOptions { InputDimension = d, FeatureCount = 2 * d, GroupCount = 12, ActiveFeatures = 32, Seed = 1 });
-        // The batch buffer SaeTrainer.Train reads into (cache-line aligned).
-        _batch = Matrix.CreateAligned(batch, d);
-        source.Read(_batch);
-        // The trainer finds max |x| in the pass that validates the batch; the benchmark times the step itself.
-        _batchMaxMagnitude = System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(_batch.Span);
+        var batch = Matrix.CreateAligned(rows, d);
+        source.Read(batch);
         var sae = new SparseAutoencoder(d, latents, new TopKActivation(k), seed: 1);
-        sae.InitializeDecoderBias(_batch, DecoderBiasInitialization.Mean);
-        var trainer = new SaeTrainer(new SaeTrainerOptions { BatchSize = batch, TotalTokens = 1_000_000L * batch });
-        _run = trainer.StartRun([sae], batch);
+        sae.InitializeDecoderBias(batch, DecoderBiasInitialization.Mean);
+        var trainer = new SaeTrainer(new SaeTrainerOptions { BatchSize = rows, TotalTokens = 1_000_000L * rows });
+        return (trainer.StartRun([sae], rows), batch, System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(batch.Span));
     }
 
     /// <summary>The batch of a configuration, in tokens: 1,024 for C1 and C2, 10,000 for C3.</summary>

@@ -50,11 +50,7 @@ internal static class SaeLensLayout
     /// <summary>Whether <paramref name="directory"/> holds a SAELens SAE: both <c>cfg.json</c> and <c>sae_weights.safetensors</c>.</summary>
     /// <param name="directory">A folder.</param>
     /// <returns>True when both files exist.</returns>
-    public static bool IsLayout(string directory)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(directory);
-        return File.Exists(Path.Combine(directory, ConfigFileName)) && File.Exists(Path.Combine(directory, WeightsFileName));
-    }
+    public static bool IsLayout(string directory) => LayoutFolder.Holds(directory, ConfigFileName, WeightsFileName);
 
     /// <summary>Loads the SAE in <paramref name="directory"/> so that it encodes and decodes as SAELens does (see the remarks).</summary>
     /// <param name="directory">A SAELens folder.</param>
@@ -64,24 +60,10 @@ internal static class SaeLensLayout
     /// implement; the message names the file and the problem.</exception>
     public static SparseAutoencoder Load(string directory)
     {
-        ArgumentException.ThrowIfNullOrEmpty(directory);
-        if (!Directory.Exists(directory))
-        {
-            throw new DirectoryNotFoundException($"The SAELens folder {directory} does not exist.");
-        }
-
-        var configPath = Path.Combine(directory, ConfigFileName);
-        var weightsPath = Path.Combine(directory, WeightsFileName);
-        if (!File.Exists(configPath))
-        {
-            throw new InvalidDataException($"{configPath} does not exist; a SAELens folder holds {ConfigFileName} and {WeightsFileName}.");
-        }
+        var (configPath, weightsPath) = LayoutFolder.Open(directory, "SAELens", ConfigFileName, WeightsFileName);
 
         var settings = ReadSettings(LayoutConfig.Read(configPath));
-        if (!File.Exists(weightsPath))
-        {
-            throw new InvalidDataException($"{weightsPath} does not exist; a SAELens folder holds {ConfigFileName} and {WeightsFileName}.");
-        }
+        LayoutFolder.RequireFile(weightsPath, "SAELens", ConfigFileName, WeightsFileName);
 
         var (d, h) = (settings.InputDimension, settings.LatentCount);
         using var file = LayoutTensors.Open(weightsPath);

@@ -36,11 +36,7 @@ internal static class SparsifyLayout
     /// <summary>Whether <paramref name="directory"/> holds a sparsify SAE: both <c>cfg.json</c> and <c>sae.safetensors</c>.</summary>
     /// <param name="directory">A folder.</param>
     /// <returns>True when both files exist.</returns>
-    public static bool IsLayout(string directory)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(directory);
-        return File.Exists(Path.Combine(directory, ConfigFileName)) && File.Exists(Path.Combine(directory, WeightsFileName));
-    }
+    public static bool IsLayout(string directory) => LayoutFolder.Holds(directory, ConfigFileName, WeightsFileName);
 
     /// <summary>Loads the sparsify SAE in <paramref name="directory"/> (see the remarks for the formula it keeps).</summary>
     /// <param name="directory">A sparsify folder.</param>
@@ -50,24 +46,10 @@ internal static class SparsifyLayout
     /// implement; the message names the file and the problem.</exception>
     public static SparseAutoencoder Load(string directory)
     {
-        ArgumentException.ThrowIfNullOrEmpty(directory);
-        if (!Directory.Exists(directory))
-        {
-            throw new DirectoryNotFoundException($"The sparsify folder {directory} does not exist.");
-        }
-
-        var configPath = Path.Combine(directory, ConfigFileName);
-        var weightsPath = Path.Combine(directory, WeightsFileName);
-        if (!File.Exists(configPath))
-        {
-            throw new InvalidDataException($"{configPath} does not exist; a sparsify folder holds {ConfigFileName} and {WeightsFileName}.");
-        }
+        var (configPath, weightsPath) = LayoutFolder.Open(directory, "sparsify", ConfigFileName, WeightsFileName);
 
         var (d, h, k) = ReadSettings(LayoutConfig.Read(configPath));
-        if (!File.Exists(weightsPath))
-        {
-            throw new InvalidDataException($"{weightsPath} does not exist; a sparsify folder holds {ConfigFileName} and {WeightsFileName}.");
-        }
+        LayoutFolder.RequireFile(weightsPath, "sparsify", ConfigFileName, WeightsFileName);
 
         using var file = LayoutTensors.Open(weightsPath);
         LayoutTensors.CheckNames(file, TensorNames, name => name == "W_skip"
