@@ -117,7 +117,7 @@ public sealed class SaeTrainer
     {
         ArgumentNullException.ThrowIfNull(saes);
         ArgumentNullException.ThrowIfNull(source);
-        ValidateModels(saes, source);
+        ValidateModels(saes, source.Dimension, source.Length);
 
         var run = new TrainingRun(saes, _options, _regularizers, _deadSelection, _noiser, _options.BatchSize);
         using var prefetching = Prefetch(source);
@@ -143,7 +143,7 @@ public sealed class SaeTrainer
         ArgumentNullException.ThrowIfNull(checkpoint);
         ArgumentNullException.ThrowIfNull(source);
         var saes = checkpoint.Saes;
-        ValidateModels(saes, source);
+        ValidateModels(saes, source.Dimension, source.Length);
         CheckpointResume.CheckCompatible(checkpoint, _options, _regularizers, _noiser);
         var run = new TrainingRun(saes, _options, _regularizers, _deadSelection, _noiser, _options.BatchSize);
         CheckpointResume.Restore(checkpoint, run, _regularizers, _noiser);
@@ -286,7 +286,7 @@ public sealed class SaeTrainer
     {
         ArgumentNullException.ThrowIfNull(saes);
         ArgumentNullException.ThrowIfNull(batch);
-        ValidateModels(saes, new InMemoryShape(batch.Columns));
+        ValidateModels(saes, batch.Columns, rows: null);
         if (batch.Rows == 0)
         {
             throw new ArgumentException("The batch has no rows.", nameof(batch));
@@ -306,24 +306,11 @@ public sealed class SaeTrainer
         return new BatchGradients(loss, regularizerLosses, [.. run.States.Select(s => s.Gradients)]);
     }
 
-    /// <summary>A source shape for <see cref="ValidateModels"/> when there is only a batch (unbounded, so no length check).</summary>
-    private sealed class InMemoryShape(int dimension) : IActivationSource
-    {
-        public int Dimension => dimension;
-
-        public long? Length => null;
-
-        public int Read(Matrix destination) => 0;
-
-        public void Reset()
-        {
-        }
-    }
-
     /// <summary>Starts a run for benchmarks and tools that drive steps themselves.</summary>
     internal TrainingRun StartRun(IReadOnlyList<SparseAutoencoder> saes, int batchRows) => new(saes, _options, _regularizers, _deadSelection, _noiser, batchRows);
 
-    private void ValidateModels(IReadOnlyList<SparseAutoencoder> saes, IActivationSource source)
+    /// <summary>Checks the SAEs against the data's width and, when the data is bounded, its row count; then lets each regularizer check them.</summary>
+    private void ValidateModels(IReadOnlyList<SparseAutoencoder> saes, int dimension, long? rows)
     {
         if (saes.Count == 0)
         {
@@ -333,9 +320,9 @@ public sealed class SaeTrainer
         for (var i = 0; i < saes.Count; i++)
         {
             var sae = saes[i] ?? throw new ArgumentException($"SAE {i} is null.", nameof(saes));
-            if (sae.InputDimension != source.Dimension)
+            if (sae.InputDimension != dimension)
             {
-                throw new ArgumentException($"SAE {i} has input dimension {sae.InputDimension} but the source's rows have {source.Dimension} columns.", nameof(saes));
+                throw new ArgumentException($"SAE {i} has input dimension {sae.InputDimension} but the data's rows have {dimension} columns.", nameof(saes));
             }
 
             for (var j = 0; j < i; j++)
@@ -347,9 +334,9 @@ public sealed class SaeTrainer
             }
         }
 
-        if (source.Length is { } length && length < _options.BatchSize)
+        if (rows is { } length && length < _options.BatchSize)
         {
-            throw new ArgumentException($"The source holds {length} rows but one step needs BatchSize = {_options.BatchSize}; nothing was trained.", nameof(source));
+            throw new ArgumentException($"The source holds {length} rows but one step needs BatchSize = {_options.BatchSize}; nothing was trained.", "source");
         }
 
         foreach (var regularizer in _regularizers)
