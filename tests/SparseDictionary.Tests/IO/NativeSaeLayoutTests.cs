@@ -39,10 +39,10 @@ public sealed class NativeSaeLayoutTests : IDisposable
         loaded.InputDimension.Should().Be(d);
         loaded.LatentCount.Should().Be(latents);
         loaded.Activation.Should().BeOfType<TopKActivation>().Which.K.Should().Be(k);
-        Bits(loaded.EncoderWeights.Span).Should().Equal(Bits(sae.EncoderWeights.Span));
-        Bits(loaded.EncoderBias.Span).Should().Equal(Bits(sae.EncoderBias.Span));
-        Bits(loaded.DecoderWeights.Span).Should().Equal(Bits(sae.DecoderWeights.Span));
-        Bits(loaded.DecoderBias.Span).Should().Equal(Bits(sae.DecoderBias.Span));
+        WeightBits.Of(loaded.EncoderWeights.Span).Should().Equal(WeightBits.Of(sae.EncoderWeights.Span));
+        WeightBits.Of(loaded.EncoderBias.Span).Should().Equal(WeightBits.Of(sae.EncoderBias.Span));
+        WeightBits.Of(loaded.DecoderWeights.Span).Should().Equal(WeightBits.Of(sae.DecoderWeights.Span));
+        WeightBits.Of(loaded.DecoderBias.Span).Should().Equal(WeightBits.Of(sae.DecoderBias.Span));
     }
 
     [Fact]
@@ -118,6 +118,4 @@ public sealed class NativeSaeLayoutTests : IDisposable
         File.Delete(Path.Combine(directory, "weights.safetensors"));
         FluentActions.Invoking(() => SparseAutoencoder.Load(directory)).Should().Throw<FileNotFoundException>().WithMessage("*weights.safetensors*");
     }
-
-    private static int[] Bits(Span<float> values) => [.. values.ToArray().Select(BitConverter.SingleToInt32Bits)];
 }

@@ -191,14 +191,12 @@ public sealed class CheckpointTests : IDisposable
         actual.Should().HaveSameCount(expected);
         for (var i = 0; i < expected.Count; i++)
         {
-            Bits(actual[i].EncoderWeights.Span).Should().Equal(Bits(expected[i].EncoderWeights.Span), $"SAE {i}'s W_enc");
-            Bits(actual[i].EncoderBias.Span).Should().Equal(Bits(expected[i].EncoderBias.Span), $"SAE {i}'s b_enc");
-            Bits(actual[i].DecoderWeights.Span).Should().Equal(Bits(expected[i].DecoderWeights.Span), $"SAE {i}'s W_dec");
-            Bits(actual[i].DecoderBias.Span).Should().Equal(Bits(expected[i].DecoderBias.Span), $"SAE {i}'s b_dec");
+            WeightBits.Of(actual[i].EncoderWeights.Span).Should().Equal(WeightBits.Of(expected[i].EncoderWeights.Span), $"SAE {i}'s W_enc");
+            WeightBits.Of(actual[i].EncoderBias.Span).Should().Equal(WeightBits.Of(expected[i].EncoderBias.Span), $"SAE {i}'s b_enc");
+            WeightBits.Of(actual[i].DecoderWeights.Span).Should().Equal(WeightBits.Of(expected[i].DecoderWeights.Span), $"SAE {i}'s W_dec");
+            WeightBits.Of(actual[i].DecoderBias.Span).Should().Equal(WeightBits.Of(expected[i].DecoderBias.Span), $"SAE {i}'s b_dec");
         }
     }
-
-    private static int[] Bits(Span<float> values) => [.. values.ToArray().Select(BitConverter.SingleToInt32Bits)];
 
     private static InMemoryActivationSource Source() => new(TestData.GaussianMatrix(200, 24, seed: 11), shuffle: true, loop: true, seed: 5);
 

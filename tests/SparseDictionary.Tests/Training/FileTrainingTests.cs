@@ -34,7 +34,7 @@ public sealed class FileTrainingTests : IDisposable
             new SaeTrainer(options).Train(fromFiles, source);
         }
 
-        Bits(fromFiles).Should().Equal(Bits(fromMemory));
+        WeightBits.Of(fromFiles).Should().Equal(WeightBits.Of(fromMemory));
     }
 
     [Fact]
@@ -63,7 +63,7 @@ public sealed class FileTrainingTests : IDisposable
             new SaeTrainer(Options(checkpoints: false)).Resume(checkpoint, source);
         }
 
-        Bits(checkpoint.Saes[0]).Should().Equal(Bits(reference));
+        WeightBits.Of(checkpoint.Saes[0]).Should().Equal(WeightBits.Of(reference));
     }
 
     private string[] WriteShards(Matrix data, params int[] rows)
@@ -80,10 +80,4 @@ public sealed class FileTrainingTests : IDisposable
 
         return paths;
     }
-
-    private static int[] Bits(SparseAutoencoder sae) =>
-    [
-        .. sae.EncoderWeights.Span.ToArray().Concat(sae.EncoderBias.Span.ToArray()).Concat(sae.DecoderWeights.Span.ToArray()).Concat(sae.DecoderBias.Span.ToArray())
-            .Select(BitConverter.SingleToInt32Bits),
-    ];
 }

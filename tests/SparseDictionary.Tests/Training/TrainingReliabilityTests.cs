@@ -28,11 +28,11 @@ public sealed class TrainingReliabilityTests
             _ => sae.DecoderBias.Span,
         };
         span[which == 3 ? 2 : 5] = which % 2 == 0 ? float.NaN : float.PositiveInfinity;
-        var before = Snapshot(sae);
+        var before = WeightBits.Of(sae);
 
         var act = () => new SaeTrainer(Options()).Train([Sae(seed: 9), sae], Source());
         act.Should().Throw<ArgumentException>().WithMessage($"SAE 1's {parameter}*");
-        Snapshot(sae).Should().Equal(before);
+        WeightBits.Of(sae).Should().Equal(before);
     }
 
     [Theory]
@@ -41,10 +41,10 @@ public sealed class TrainingReliabilityTests
     public void HugeFiniteData_IsRefusedBeforeAnyUpdate(float scale)
     {
         var sae = Sae();
-        var before = Snapshot(sae);
+        var before = WeightBits.Of(sae);
         var act = () => new SaeTrainer(Options()).Train(sae, Source(scale));
         act.Should().Throw<InvalidOperationException>().WithMessage("Step 0, SAE 0: the gradient of *");
-        Snapshot(sae).Should().Equal(before, "b_dec, set from the first batch, is put back when step 0 fails");
+        WeightBits.Of(sae).Should().Equal(before, "b_dec, set from the first batch, is put back when step 0 fails");
     }
 
     [Theory]
@@ -53,13 +53,13 @@ public sealed class TrainingReliabilityTests
     public void AbsurdLearningRateOrWeightDecay_IsRefusedBeforeAnyUpdate(float learningRate, float weightDecay)
     {
         var sae = Sae();
-        var before = Snapshot(sae);
+        var before = WeightBits.Of(sae);
         var options = Options();
         options.LearningRate = learningRate;
         options.WeightDecay = weightDecay;
         var act = () => new SaeTrainer(options).Train(sae, Source());
         act.Should().Throw<InvalidOperationException>().WithMessage("Step 0, SAE 0: AdamW could take *");
-        Snapshot(sae).Should().Equal(before);
+        WeightBits.Of(sae).Should().Equal(before);
         AllFinite(sae).Should().BeTrue();
     }
 
@@ -78,7 +78,7 @@ public sealed class TrainingReliabilityTests
         var sae = Sae();
         var act = () => new SaeTrainer(options, [new PoisonRegularizer(poisonFromStep: 3)]).Train(sae, Source());
         act.Should().Throw<InvalidOperationException>().WithMessage("Step 3, SAE 0: the gradient of decoder.weight (W_dec) is NaN at row 1, column 2*");
-        Snapshot(sae).Should().Equal(Snapshot(reference));
+        WeightBits.Of(sae).Should().Equal(WeightBits.Of(reference));
     }
 
     [Theory]
@@ -100,38 +100,38 @@ public sealed class TrainingReliabilityTests
         var saes = Pair();
         var act = () => new SaeTrainer(options, regularizers).Train(saes, Source());
         act.Should().Throw<InvalidOperationException>().WithMessage("Step 2, SAE 1:*");
-        Snapshot(saes[0]).Should().Equal(Snapshot(reference[0]));
-        Snapshot(saes[1]).Should().Equal(Snapshot(reference[1]));
+        WeightBits.Of(saes[0]).Should().Equal(WeightBits.Of(reference[0]));
+        WeightBits.Of(saes[1]).Should().Equal(WeightBits.Of(reference[1]));
     }
 
     [Fact]
     public void MfrWithOneSae_IsRefusedBeforeAnythingChanges()
     {
         var sae = Sae();
-        var before = Snapshot(sae);
+        var before = WeightBits.Of(sae);
         var act = () => new SaeTrainer(Options(), [new MutualFeatureRegularizer()]).Train(sae, Source());
         act.Should().Throw<ArgumentException>().WithMessage("*needs at least 2*given 1*");
-        Snapshot(sae).Should().Equal(before);
+        WeightBits.Of(sae).Should().Equal(before);
     }
 
     [Fact]
     public void NoiserOverflowAtStepZero_PutsTheDecoderBiasBack()
     {
         var sae = Sae();
-        var before = Snapshot(sae);
+        var before = WeightBits.Of(sae);
         var act = () => new SaeTrainer(Options(), noiser: new OverflowingNoiser()).Train(sae, Source());
         act.Should().Throw<InvalidOperationException>().WithMessage("The noiser Overflow produced*");
-        Snapshot(sae).Should().Equal(before);
+        WeightBits.Of(sae).Should().Equal(before);
     }
 
     [Fact]
     public void NaNActivationOutputAtStepZero_PutsTheDecoderBiasBack()
     {
         var sae = new SparseAutoencoder(D, 24, new NaNAfterActivation(new TopKActivation(3), goodRows: 0), seed: 1);
-        var before = Snapshot(sae);
+        var before = WeightBits.Of(sae);
         var act = () => new SaeTrainer(Options()).Train(sae, Source());
         act.Should().Throw<Exception>();
-        Snapshot(sae).Should().Equal(before);
+        WeightBits.Of(sae).Should().Equal(before);
     }
 
     [Fact]
@@ -145,11 +145,11 @@ public sealed class TrainingReliabilityTests
     public void OnePassSourceShorterThanABatch_IsRefusedBeforeAnythingChanges()
     {
         var sae = Sae();
-        var before = Snapshot(sae);
+        var before = WeightBits.Of(sae);
         var source = new InMemoryActivationSource(TestData.GaussianMatrix(Batch - 1, D, seed: 2), loop: false);
         var act = () => new SaeTrainer(Options()).Train(sae, source);
         act.Should().Throw<ArgumentException>().WithMessage("The source holds 31 rows but one step needs BatchSize = 32*");
-        Snapshot(sae).Should().Equal(before);
+        WeightBits.Of(sae).Should().Equal(before);
     }
 
     [Theory]
@@ -158,12 +158,12 @@ public sealed class TrainingReliabilityTests
     public void SourceReturningAnImpossibleRowCount_IsRefused(int count)
     {
         var sae = Sae();
-        var before = Snapshot(sae);
+        var before = WeightBits.Of(sae);
         var options = Options();
         options.PrefetchSource = false;
         var act = () => new SaeTrainer(options).Train(sae, new LyingSource(count));
         act.Should().Throw<InvalidOperationException>().WithMessage($"The source LyingSource returned {count} rows for a batch of 32*");
-        Snapshot(sae).Should().Equal(before);
+        WeightBits.Of(sae).Should().Equal(before);
     }
 
     [Fact]
@@ -182,13 +182,7 @@ public sealed class TrainingReliabilityTests
 
     private static InMemoryActivationSource Source(float scale = 1f) => new(TestData.GaussianMatrix(200, D, seed: 3, scale), shuffle: true, seed: 1);
 
-    private static int[] Snapshot(SparseAutoencoder sae) =>
-    [
-        .. sae.EncoderWeights.Span.ToArray().Concat(sae.EncoderBias.Span.ToArray()).Concat(sae.DecoderWeights.Span.ToArray()).Concat(sae.DecoderBias.Span.ToArray())
-            .Select(BitConverter.SingleToInt32Bits),
-    ];
-
-    private static bool AllFinite(SparseAutoencoder sae) => Snapshot(sae).All(bits => float.IsFinite(BitConverter.Int32BitsToSingle(bits)));
+    private static bool AllFinite(SparseAutoencoder sae) => WeightBits.Of(sae).All(bits => float.IsFinite(BitConverter.Int32BitsToSingle(bits)));
 
     /// <summary>
     /// Adds nothing until <paramref name="poisonFromStep"/>, then writes a NaN into SAE 0's decoder gradient at row 1,
