@@ -18,7 +18,7 @@ namespace SparseDictionary.Kernels;
 /// <see cref="MR"/> x <see cref="NR"/> register-tiled micro-kernel of the selected <see cref="KernelPath"/>.
 /// A single-thread call with a pre-packed op(B) and a small op(A) (the encoder's row blocks) runs the same
 /// micro-kernels in another order: op(A) packed whole, then C in strips of 32 columns, every depth block of a strip
-/// in turn, so that the strip stays in L1 between depth blocks (<see cref="ExecuteStrips"/>).
+/// in turn, so that the strip stays in L1 between depth blocks (<see cref="GemmSchedule.ExecuteStrips"/>).
 /// </para>
 /// <para>
 /// Determinism: every element of C is produced by the same micro-kernel from its own row of op(A) and column of
@@ -28,6 +28,11 @@ namespace SparseDictionary.Kernels;
 /// threads, any partition, and between <see cref="Multiply(bool, bool, int, int, int, float, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, float, Span{float}, int, int)"/>
 /// and the pre-packed overload. Edge tiles are computed in full on a zero-padded copy, by the same micro-kernel.
 /// The depth is never split between threads.
+/// </para>
+/// <para>
+/// Files: the entry points are here; the blocked loops and the split of work in <see cref="GemmSchedule"/>, the tile
+/// loops in <see cref="GemmMacroKernel"/>, the register tiles in <c>GemmMicroKernels.cs</c>, the packing in
+/// <see cref="GemmPacking"/>, the argument checks in <see cref="GemmArguments"/>.
 /// </para>
 /// <para>
 /// Paths: <see cref="KernelPath.Avx2Fma"/> uses fused multiply-add (<c>acc = fma(a, b, acc)</c>, then
@@ -57,9 +62,6 @@ internal static unsafe class Gemm
 
     /// <summary>The length of an A-packing buffer: the largest packed A block, alignment slack and the packer's slack.</summary>
     internal const int PackABufferLength = (McMaxPanels * MR * KcMax) + AlignmentFloats + GemmPacking.Slack;
-
-    /// <summary>Below this many multiply-adds (m * n * k) a call runs on the calling thread only.</summary>
-    private const long ParallelThreshold = 1L << 21;
 
     /// <summary>
     /// Computes <c>C = alpha * op(A) * op(B) + beta * C</c>, where C is <paramref name="m"/> x <paramref name="n"/>,
@@ -97,13 +99,13 @@ internal static unsafe class Gemm
         int ldc,
         int maxDegreeOfParallelism = -1)
     {
-        ValidateDimension(m, nameof(m));
-        ValidateDimension(n, nameof(n));
-        ValidateDimension(k, nameof(k));
-        ValidateParallelism(maxDegreeOfParallelism);
-        ValidateLeft(transposeA, m, k, a, lda);
-        ValidateRight(transposeB, k, n, b, ldb);
-        ValidateOutput(m, n, c, ldc);
+        GemmArguments.ValidateDimension(m, nameof(m));
+        GemmArguments.ValidateDimension(n, nameof(n));
+        GemmArguments.ValidateDimension(k, nameof(k));
+        GemmArguments.ValidateParallelism(maxDegreeOfParallelism);
+        GemmArguments.ValidateLeft(transposeA, m, k, a, lda);
+        GemmArguments.ValidateRight(transposeB, k, n, b, ldb);
+        GemmArguments.ValidateOutput(m, n, c, ldc);
 
         if (m == 0 || n == 0)
         {
@@ -135,7 +137,7 @@ internal static unsafe class Gemm
                 C = pc,
                 Ldc = ldc,
             };
-            Execute(in problem, packedB: null, 0, beta, maxDegreeOfParallelism);
+            GemmSchedule.Execute(in problem, packedB: null, 0, beta, maxDegreeOfParallelism);
         }
     }
 
@@ -154,10 +156,10 @@ internal static unsafe class Gemm
     /// <exception cref="ArgumentException"><paramref name="b"/> is too short.</exception>
     internal static PackedRightOperand PackRight(bool transposeB, int k, int n, ReadOnlySpan<float> b, int ldb, int maxDegreeOfParallelism = -1, float[]? destination = null)
     {
-        ValidateDimension(k, nameof(k));
-        ValidateDimension(n, nameof(n));
-        ValidateParallelism(maxDegreeOfParallelism);
-        ValidateRight(transposeB, k, n, b, ldb);
+        GemmArguments.ValidateDimension(k, nameof(k));
+        GemmArguments.ValidateDimension(n, nameof(n));
+        GemmArguments.ValidateParallelism(maxDegreeOfParallelism);
+        GemmArguments.ValidateRight(transposeB, k, n, b, ldb);
 
         var packed = new PackedRightOperand(k, n, destination);
         if (k == 0 || n == 0)
@@ -166,7 +168,7 @@ internal static unsafe class Gemm
         }
 
         KernelPath path = KernelPaths.Current;
-        int threads = ResolveThreads(maxDegreeOfParallelism, (long)k * n * 64);
+        int threads = GemmSchedule.ResolveThreads(maxDegreeOfParallelism, (long)k * n * 64);
         GemmWorkerTeam? team = threads > 1 ? GemmWorkerTeam.TryAcquire() : null;
         try
         {
@@ -209,7 +211,7 @@ internal static unsafe class Gemm
                             Kc = Math.Min(kc, k - p0),
                             PackedB = data + ((nint)p0 * packed.PaddedColumns),
                         };
-                        RunPhase(team, in problem, in phase, null);
+                        GemmSchedule.RunPhase(team, in problem, in phase, null);
                     }
                 }
                 finally
@@ -268,10 +270,10 @@ internal static unsafe class Gemm
         float[] buffer = b.GetBuffer();
         int n = b.Columns;
         int k = b.Depth;
-        ValidateDimension(m, nameof(m));
-        ValidateParallelism(maxDegreeOfParallelism);
-        ValidateLeft(transposeA, m, k, a, lda);
-        ValidateOutput(m, n, c, ldc);
+        GemmArguments.ValidateDimension(m, nameof(m));
+        GemmArguments.ValidateParallelism(maxDegreeOfParallelism);
+        GemmArguments.ValidateLeft(transposeA, m, k, a, lda);
+        GemmArguments.ValidateOutput(m, n, c, ldc);
 
         if (m == 0 || n == 0)
         {
@@ -301,7 +303,7 @@ internal static unsafe class Gemm
                 C = pc,
                 Ldc = ldc,
             };
-            Execute(in problem, raw + b.Offset, b.PaddedColumns, beta, maxDegreeOfParallelism);
+            GemmSchedule.Execute(in problem, raw + b.Offset, b.PaddedColumns, beta, maxDegreeOfParallelism);
         }
     }
 
@@ -321,205 +323,11 @@ internal static unsafe class Gemm
     /// <returns>The aligned pointer.</returns>
     internal static float* Align(float* p) => (float*)(((nuint)p + 63) & ~(nuint)63);
 
-    /// <summary>Runs one work item of a phase (called by the caller's thread and by team helpers).</summary>
-    /// <param name="problem">The problem.</param>
-    /// <param name="phase">The phase.</param>
-    /// <param name="item">The item index, below <see cref="GemmPhase.ItemCount"/>.</param>
-    /// <param name="packA">The running thread's aligned A-packing buffer (<see cref="PackABufferLength"/>); unused by pack phases.</param>
-    internal static void RunItem(in GemmProblem problem, in GemmPhase phase, int item, float* packA)
-    {
-        if (phase.Kind == GemmPhaseKind.PackB)
-        {
-            int s0 = Split(phase.Panels, phase.ItemCount, item);
-            int s1 = Split(phase.Panels, phase.ItemCount, item + 1);
-            int first = s0 * NR;
-            int count = Math.Min(s1 * NR, phase.Cols) - first;
-            if (count > 0)
-            {
-                GemmPacking.PackB(problem.Path, problem.TransposeB, problem.B, problem.Ldb, phase.Col0 + first, count, phase.P0, phase.Kc, phase.PackedB + ((nint)first * phase.Kc));
-            }
-
-            return;
-        }
-
-        int rowBlock = item / phase.ColChunks;
-        int chunk = item - (rowBlock * phase.ColChunks);
-        int mPanels = CeilDiv(problem.M, MR);
-        int row0 = SplitPanels(mPanels, phase.RowBlocks, rowBlock) * MR;
-        int rows = Math.Min(SplitPanels(mPanels, phase.RowBlocks, rowBlock + 1) * MR, problem.M) - row0;
-        int col0 = SplitPanels(phase.Panels, phase.ColChunks, chunk) * NR;
-        int cols = Math.Min(SplitPanels(phase.Panels, phase.ColChunks, chunk + 1) * NR, phase.Cols) - col0;
-        if (rows <= 0 || cols <= 0)
-        {
-            return;
-        }
-
-        GemmPacking.PackA(problem.Path, problem.TransposeA, problem.A, problem.Lda, row0, rows, phase.P0, phase.Kc, packA);
-        float* b = phase.PackedB + ((nint)col0 * phase.Kc);
-        float* c = problem.C + (row0 * problem.Ldc) + phase.Col0 + col0;
-        RunMacroKernel(problem.Path, rows, cols, phase.Kc, packA, b, c, problem.Ldc, problem.Alpha, phase.Beta);
-    }
-
-    /// <summary>Multiplies a packed A block by packed B micro-panels into C with the macro-kernel of <paramref name="path"/>.</summary>
-    /// <param name="path">The kernel path.</param>
-    /// <param name="rows">Rows of the C block.</param>
-    /// <param name="cols">Columns of the C block.</param>
-    /// <param name="kc">The depth.</param>
-    /// <param name="a">The packed A block.</param>
-    /// <param name="b">The packed B micro-panels.</param>
-    /// <param name="c">The C block's top-left element.</param>
-    /// <param name="ldc">The row stride of C.</param>
-    /// <param name="alpha">The scale of the product.</param>
-    /// <param name="beta">The scale of the old C (0: write-only).</param>
-    private static void RunMacroKernel(KernelPath path, int rows, int cols, int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)
-    {
-        switch (path)
-        {
-            case KernelPath.Avx512Fma:
-                MacroKernelAvx512(rows, cols, kc, a, b, c, ldc, alpha, beta);
-                break;
-            case KernelPath.Avx2Fma:
-                MacroKernel<Avx2FmaMicroKernel>(rows, cols, kc, a, b, c, ldc, alpha, beta);
-                break;
-            case KernelPath.Vector256:
-                MacroKernel<Vector256MicroKernel>(rows, cols, kc, a, b, c, ldc, alpha, beta);
-                break;
-            default:
-                MacroKernel<ScalarMicroKernel>(rows, cols, kc, a, b, c, ldc, alpha, beta);
-                break;
-        }
-    }
-
-    /// <summary>Runs the blocked loops of one multiplication whose operands have been validated and pinned.</summary>
-    /// <param name="problem">The problem (m, n, k at least 1, alpha non-zero).</param>
-    /// <param name="packedB">The pre-packed op(B), or <see langword="null"/> to pack <see cref="GemmProblem.B"/> block by block.</param>
-    /// <param name="paddedColumns">With <paramref name="packedB"/>: its padded column count.</param>
-    /// <param name="beta">The caller's beta.</param>
-    /// <param name="maxDegreeOfParallelism">The caller's thread cap.</param>
-    private static void Execute(in GemmProblem problem, float* packedB, int paddedColumns, float beta, int maxDegreeOfParallelism)
-    {
-        int m = problem.M;
-        int n = problem.N;
-        int k = problem.K;
-        int kc = DepthBlock(k);
-        int nPanels = CeilDiv(n, NR);
-        int colBlocks = CeilDiv(nPanels, NcMaxPanels);
-        int maxBlockPanels = Math.Min(nPanels, 2 * CeilDiv(CeilDiv(nPanels, 2), colBlocks));
-
-        int threads = ResolveThreads(maxDegreeOfParallelism, (long)m * n * k);
-        if (packedB is not null && threads == 1 && (long)CeilDiv(m, 2 * MR) * 2 * MR * k <= StripMaxPackedA)
-        {
-            ExecuteStrips(in problem, packedB, paddedColumns, beta);
-            return;
-        }
-
-        GemmWorkerTeam? team = threads > 1 ? GemmWorkerTeam.TryAcquire() : null;
-        int participants = team is null ? 1 : Math.Min(threads, team.HelperCount + 1);
-        float[] aBuffer = ArrayPool<float>.Shared.Rent(PackABufferLength);
-        float[]? bBuffer = packedB is null ? ArrayPool<float>.Shared.Rent((maxBlockPanels * NR * kc) + AlignmentFloats) : null;
-        try
-        {
-            fixed (float* aRaw = aBuffer, bRaw = bBuffer)
-            {
-                float* packA = Align(aRaw);
-                team?.BeginRegion(in problem, participants);
-                try
-                {
-                    for (int colBlock = 0; colBlock < colBlocks; colBlock++)
-                    {
-                        int s0 = SplitPanels(nPanels, colBlocks, colBlock);
-                        int s1 = SplitPanels(nPanels, colBlocks, colBlock + 1);
-                        int col0 = s0 * NR;
-                        int cols = Math.Min(s1 * NR, n) - col0;
-                        int panels = s1 - s0;
-                        PlanCompute(m, panels, participants, out int rowBlocks, out int colChunks);
-
-                        for (int p0 = 0; p0 < k; p0 += kc)
-                        {
-                            int kcb = Math.Min(kc, k - p0);
-                            float* blockB;
-                            if (packedB is null)
-                            {
-                                blockB = Align(bRaw);
-                                var pack = new GemmPhase
-                                {
-                                    Kind = GemmPhaseKind.PackB,
-                                    ItemCount = Math.Min(panels, 4 * participants),
-                                    Col0 = col0,
-                                    Cols = cols,
-                                    Panels = panels,
-                                    P0 = p0,
-                                    Kc = kcb,
-                                    PackedB = blockB,
-                                };
-                                RunPhase(team, in problem, in pack, packA);
-                            }
-                            else
-                            {
-                                blockB = packedB + ((nint)p0 * paddedColumns) + ((nint)col0 * kcb);
-                            }
-
-                            var compute = new GemmPhase
-                            {
-                                Kind = GemmPhaseKind.Compute,
-                                ItemCount = rowBlocks * colChunks,
-                                Col0 = col0,
-                                Cols = cols,
-                                Panels = panels,
-                                P0 = p0,
-                                Kc = kcb,
-                                PackedB = blockB,
-                                Beta = p0 == 0 ? beta : 1f,
-                                RowBlocks = rowBlocks,
-                                ColChunks = colChunks,
-                            };
-                            RunPhase(team, in problem, in compute, packA);
-                        }
-                    }
-                }
-                finally
-                {
-                    team?.EndRegion();
-                }
-            }
-        }
-        finally
-        {
-            if (team is not null)
-            {
-                GemmWorkerTeam.Release();
-            }
-
-            ArrayPool<float>.Shared.Return(aBuffer);
-            if (bBuffer is not null)
-            {
-                ArrayPool<float>.Shared.Return(bBuffer);
-            }
-        }
-    }
-
     /// <summary>The largest packed op(A), in floats (1 MiB), for which a single-thread pre-packed call runs in strips.</summary>
     internal const int StripMaxPackedA = 256 * 1024;
 
     /// <summary>Columns of a strip: two B micro-panels, the width of the AVX-512 block kernel.</summary>
     internal const int StripColumns = 2 * NR;
-
-    /// <summary>
-    /// A single-thread product with pre-packed op(B) and a small op(A): op(A) is packed whole (<see cref="PackLeft"/>)
-    /// and C computed in strips (<see cref="MultiplyStrips"/>).
-    /// </summary>
-    /// <param name="problem">The problem (m, n, k at least 1, alpha non-zero).</param>
-    /// <param name="packedB">The pre-packed op(B).</param>
-    /// <param name="paddedColumns">Its padded column count.</param>
-    /// <param name="beta">The caller's beta.</param>
-    private static void ExecuteStrips(in GemmProblem problem, float* packedB, int paddedColumns, float beta)
-    {
-        using var left = PackLeftOperand(in problem);
-        fixed (float* raw = left.GetBuffer())
-        {
-            Strips(problem.Path, problem.M, problem.K, raw + left.Offset, left.PaddedRows, packedB, paddedColumns, 0, problem.N, problem.Alpha, beta, problem.C, problem.Ldc);
-        }
-    }
 
     /// <summary>Packs op(A) whole on the calling thread, for <see cref="MultiplyStrips"/> against column ranges of a packed op(B).</summary>
     /// <param name="transposeA">If <see langword="false"/>, A is stored as m x k and op(A) = A; otherwise A is stored as k x m and op(A) = A^T.</param>
@@ -534,11 +342,11 @@ internal static unsafe class Gemm
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(m, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
-        ValidateLeft(transposeA, m, k, a, lda);
+        GemmArguments.ValidateLeft(transposeA, m, k, a, lda);
         fixed (float* pa = a)
         {
             var problem = new GemmProblem { Path = KernelPaths.Current, TransposeA = transposeA, M = m, K = k, A = pa, Lda = lda };
-            return PackLeftOperand(in problem);
+            return GemmSchedule.PackLeftOperand(in problem);
         }
     }
 
@@ -571,211 +379,10 @@ internal static unsafe class Gemm
             throw new ArgumentOutOfRangeException(nameof(col0), col0, $"Columns [{col0}, {(long)col0 + cols}) must lie in op(B)'s {b.Columns} columns and start on a multiple of {NR}.");
         }
 
-        ValidateOutput(a.Rows, cols, c, ldc);
+        GemmArguments.ValidateOutput(a.Rows, cols, c, ldc);
         fixed (float* aRaw = a.GetBuffer(), bRaw = b.GetBuffer(), pc = c)
         {
-            Strips(a.Path, a.Rows, a.Depth, aRaw + a.Offset, a.PaddedRows, bRaw + b.Offset, b.PaddedColumns, col0, cols, alpha, beta, pc, ldc);
-        }
-    }
-
-    /// <summary>Packs every depth block of op(A), all of its rows, into a new operand (depth block p0 at <c>p0 * PaddedRows</c>).</summary>
-    /// <param name="problem">The problem: path, A, its stride and transpose, m and k (at least 1).</param>
-    /// <returns>The packed operand.</returns>
-    private static PackedLeftOperand PackLeftOperand(in GemmProblem problem)
-    {
-        var left = new PackedLeftOperand(problem.M, problem.K, problem.Path);
-        fixed (float* raw = left.GetBuffer())
-        {
-            float* packA = Align(raw);
-            left.Offset = (int)(packA - raw);
-            int kc = DepthBlock(problem.K);
-            for (int p0 = 0; p0 < problem.K; p0 += kc)
-            {
-                GemmPacking.PackA(problem.Path, problem.TransposeA, problem.A, problem.Lda, 0, problem.M, p0, Math.Min(kc, problem.K - p0), packA + ((nint)left.PaddedRows * p0));
-            }
-        }
-
-        return left;
-    }
-
-    /// <summary>
-    /// C in strips of <see cref="StripColumns"/> columns, every depth block of a strip in turn, so that the strip of C
-    /// (rows x 32 floats) stays in L1 between depth blocks instead of being written to and read back from memory once
-    /// per depth block. Each element is still accumulated from zero per depth block and combined with C in increasing
-    /// depth order by the same macro-kernel: the bits are those of the blocked loops.
-    /// </summary>
-    /// <param name="path">The kernel path.</param>
-    /// <param name="m">Rows of C.</param>
-    /// <param name="k">The depth.</param>
-    /// <param name="packA">op(A), packed whole.</param>
-    /// <param name="paddedRows">Its padded row count.</param>
-    /// <param name="packedB">op(B), pre-packed.</param>
-    /// <param name="paddedColumns">Its padded column count.</param>
-    /// <param name="col0">The first column of op(B), a multiple of <see cref="NR"/>.</param>
-    /// <param name="n">The number of columns.</param>
-    /// <param name="alpha">The scale of the product.</param>
-    /// <param name="beta">The scale of the old C.</param>
-    /// <param name="c">The block of C for column col0.</param>
-    /// <param name="ldc">The row stride of C.</param>
-    private static void Strips(KernelPath path, int m, int k, float* packA, int paddedRows, float* packedB, int paddedColumns, int col0, int n, float alpha, float beta, float* c, nint ldc)
-    {
-        int kc = DepthBlock(k);
-        for (int j = 0; j < n; j += StripColumns)
-        {
-            int cols = Math.Min(StripColumns, n - j);
-            for (int p0 = 0; p0 < k; p0 += kc)
-            {
-                int kcb = Math.Min(kc, k - p0);
-                float* b = packedB + ((nint)p0 * paddedColumns) + ((nint)(col0 + j) * kcb);
-                RunMacroKernel(path, m, cols, kcb, packA + ((nint)paddedRows * p0), b, c + j, ldc, alpha, p0 == 0 ? beta : 1f);
-            }
-        }
-    }
-
-    /// <summary>
-    /// Splits one (column block, depth block) of C into work items: row blocks of at most
-    /// <see cref="McMaxPanels"/> micro-panels, and, when there are too few row blocks to keep every thread busy,
-    /// column chunks. Only the work split depends on the thread count, never the results.
-    /// </summary>
-    /// <param name="m">Rows of C.</param>
-    /// <param name="panels">B micro-panels in the column block.</param>
-    /// <param name="participants">Threads taking part.</param>
-    /// <param name="rowBlocks">The number of row blocks.</param>
-    /// <param name="colChunks">The number of column chunks.</param>
-    private static void PlanCompute(int m, int panels, int participants, out int rowBlocks, out int colChunks)
-    {
-        int mPairs = CeilDiv(m, 2 * MR);
-        rowBlocks = CeilDiv(mPairs, McMaxPanels / 2);
-        colChunks = 1;
-        if (participants > 1)
-        {
-            if (rowBlocks >= 2 * participants)
-            {
-                // Equal-sized row blocks, a whole number per thread.
-                rowBlocks = Math.Min(mPairs, CeilDiv(rowBlocks, participants) * participants);
-            }
-            else
-            {
-                // Few rows: also split the columns (the small A block is then packed once per chunk).
-                colChunks = Math.Min(CeilDiv(panels, 2), CeilDiv(4 * participants, rowBlocks));
-            }
-        }
-    }
-
-    /// <summary>Runs a phase on the team, or on the calling thread item by item.</summary>
-    /// <param name="team">The team, or <see langword="null"/> to run serially.</param>
-    /// <param name="problem">The problem.</param>
-    /// <param name="phase">The phase.</param>
-    /// <param name="packA">The caller's aligned A-packing buffer.</param>
-    private static void RunPhase(GemmWorkerTeam? team, in GemmProblem problem, in GemmPhase phase, float* packA)
-    {
-        if (team is not null)
-        {
-            team.RunPhase(in phase, packA);
-            return;
-        }
-
-        for (int item = 0; item < phase.ItemCount; item++)
-        {
-            RunItem(in problem, in phase, item, packA);
-        }
-    }
-
-    /// <summary>Multiplies a packed A block by a range of packed B micro-panels into C, tile by tile.</summary>
-    /// <typeparam name="TKernel">The micro-kernel.</typeparam>
-    /// <param name="rows">Rows of the C block.</param>
-    /// <param name="cols">Columns of the C block.</param>
-    /// <param name="kc">The depth.</param>
-    /// <param name="a">The packed A block.</param>
-    /// <param name="b">The packed B micro-panels.</param>
-    /// <param name="c">The C block's top-left element.</param>
-    /// <param name="ldc">The row stride of C.</param>
-    /// <param name="alpha">The scale of the product.</param>
-    /// <param name="beta">The scale of the old C (0: write-only).</param>
-    private static void MacroKernel<TKernel>(int rows, int cols, int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)
-        where TKernel : IGemmMicroKernel
-    {
-        float* tile = stackalloc float[MR * NR];
-        for (int j = 0; j < cols; j += NR)
-        {
-            int nr = Math.Min(NR, cols - j);
-            float* bp = b + ((nint)j * kc);
-            for (int i = 0; i < rows; i += MR)
-            {
-                int mr = Math.Min(MR, rows - i);
-                float* ap = a + ((nint)i * kc);
-                float* cp = c + (i * ldc) + j;
-                if (mr == MR && nr == NR)
-                {
-                    TKernel.Run(kc, ap, bp, cp, ldc, alpha, beta);
-                }
-                else
-                {
-                    EdgeTile<TKernel>(mr, nr, kc, ap, bp, cp, ldc, alpha, beta, tile);
-                }
-            }
-        }
-    }
-
-    /// <summary>
-    /// The <see cref="KernelPath.Avx512Fma"/> macro-kernel: full 12 x 32 blocks on <see cref="Avx512FmaBlockKernel"/>,
-    /// the rest (a last odd micro-panel of rows or columns, partial tiles) on the 6 x 16 AVX2 kernel, which gives the
-    /// same bits.
-    /// </summary>
-    /// <param name="rows">Rows of the C block.</param>
-    /// <param name="cols">Columns of the C block.</param>
-    /// <param name="kc">The depth.</param>
-    /// <param name="a">The packed A block.</param>
-    /// <param name="b">The packed B micro-panels.</param>
-    /// <param name="c">The C block's top-left element.</param>
-    /// <param name="ldc">The row stride of C.</param>
-    /// <param name="alpha">The scale of the product.</param>
-    /// <param name="beta">The scale of the old C (0: write-only).</param>
-    private static void MacroKernelAvx512(int rows, int cols, int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)
-    {
-        int blockRows = rows / Avx512FmaBlockKernel.Rows * Avx512FmaBlockKernel.Rows;
-        int blockCols = cols / Avx512FmaBlockKernel.Columns * Avx512FmaBlockKernel.Columns;
-        for (int j = 0; j < blockCols; j += Avx512FmaBlockKernel.Columns)
-        {
-            float* bp = b + ((nint)j * kc);
-            for (int i = 0; i < blockRows; i += Avx512FmaBlockKernel.Rows)
-            {
-                Avx512FmaBlockKernel.Run(kc, a + ((nint)i * kc), bp, c + (i * ldc) + j, ldc, alpha, beta);
-            }
-        }
-
-        MacroKernel<Avx2FmaMicroKernel>(rows - blockRows, blockCols, kc, a + ((nint)blockRows * kc), b, c + (blockRows * ldc), ldc, alpha, beta);
-        MacroKernel<Avx2FmaMicroKernel>(rows, cols - blockCols, kc, a, b + ((nint)blockCols * kc), c + blockCols, ldc, alpha, beta);
-    }
-
-    /// <summary>Computes a partial tile through a full-size scratch tile, with the same micro-kernel as full tiles.</summary>
-    /// <typeparam name="TKernel">The micro-kernel.</typeparam>
-    /// <param name="mr">Valid rows.</param>
-    /// <param name="nr">Valid columns.</param>
-    /// <param name="kc">The depth.</param>
-    /// <param name="ap">The packed A micro-panel.</param>
-    /// <param name="bp">The packed B micro-panel.</param>
-    /// <param name="cp">The tile's top-left element of C.</param>
-    /// <param name="ldc">The row stride of C.</param>
-    /// <param name="alpha">The scale of the product.</param>
-    /// <param name="beta">The scale of the old C (0: write-only, C is not read).</param>
-    /// <param name="tile">Scratch of <c>MR * NR</c> floats.</param>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void EdgeTile<TKernel>(int mr, int nr, int kc, float* ap, float* bp, float* cp, nint ldc, float alpha, float beta, float* tile)
-        where TKernel : IGemmMicroKernel
-    {
-        if (beta != 0f)
-        {
-            for (int i = 0; i < mr; i++)
-            {
-                new ReadOnlySpan<float>(cp + (i * ldc), nr).CopyTo(new Span<float>(tile + (i * NR), nr));
-            }
-        }
-
-        TKernel.Run(kc, ap, bp, tile, NR, alpha, beta);
-        for (int i = 0; i < mr; i++)
-        {
-            new ReadOnlySpan<float>(tile + (i * NR), nr).CopyTo(new Span<float>(cp + (i * ldc), nr));
+            GemmSchedule.Strips(a.Path, a.Rows, a.Depth, aRaw + a.Offset, a.PaddedRows, bRaw + b.Offset, b.PaddedColumns, col0, cols, alpha, beta, pc, ldc);
         }
     }
 
@@ -811,143 +418,6 @@ internal static unsafe class Gemm
             {
                 TensorPrimitives.Multiply(row, beta, row);
             }
-        }
-    }
-
-    /// <summary>The start of part <paramref name="index"/> when <paramref name="total"/> units are split into <paramref name="parts"/> near-equal parts.</summary>
-    /// <param name="total">The number of units.</param>
-    /// <param name="parts">The number of parts, positive.</param>
-    /// <param name="index">The part, 0 to <paramref name="parts"/>.</param>
-    /// <returns>The first unit of the part.</returns>
-    private static int Split(int total, int parts, int index) => (int)((long)total * index / parts);
-
-    /// <summary>
-    /// The first micro-panel of part <paramref name="index"/> when <paramref name="panels"/> micro-panels are split
-    /// into <paramref name="parts"/> near-equal parts of whole pairs (so the <see cref="KernelPath.Avx512Fma"/> block
-    /// kernel, two micro-panels wide and tall, rarely meets an odd one); only the last part may end on an odd panel.
-    /// </summary>
-    /// <param name="panels">The number of micro-panels.</param>
-    /// <param name="parts">The number of parts, positive.</param>
-    /// <param name="index">The part, 0 to <paramref name="parts"/>.</param>
-    /// <returns>The first micro-panel of the part (<paramref name="panels"/> for <paramref name="index"/> = <paramref name="parts"/>).</returns>
-    private static int SplitPanels(int panels, int parts, int index) => Math.Min(panels, 2 * Split(CeilDiv(panels, 2), parts, index));
-
-    /// <summary>The number of threads to use: the cap (all cores for -1), or 1 for small work.</summary>
-    /// <param name="maxDegreeOfParallelism">The caller's cap.</param>
-    /// <param name="work">The work, in multiply-adds.</param>
-    /// <returns>The thread count, at least 1.</returns>
-    private static int ResolveThreads(int maxDegreeOfParallelism, long work)
-    {
-        int cores = Environment.ProcessorCount;
-        int threads = maxDegreeOfParallelism == -1 ? cores : Math.Min(maxDegreeOfParallelism, cores);
-        return work < ParallelThreshold ? 1 : threads;
-    }
-
-    /// <summary>Throws if a dimension is negative.</summary>
-    /// <param name="value">The dimension.</param>
-    /// <param name="name">Its parameter name.</param>
-    private static void ValidateDimension(int value, string name)
-    {
-        if (value < 0)
-        {
-            throw new ArgumentOutOfRangeException(name, value, $"{name} ({value}) must not be negative.");
-        }
-    }
-
-    /// <summary>Throws unless the thread cap is -1 or positive.</summary>
-    /// <param name="value">The cap.</param>
-    private static void ValidateParallelism(int value)
-    {
-        if (value == 0 || value < -1)
-        {
-            throw new ArgumentOutOfRangeException(
-                "maxDegreeOfParallelism", value, $"maxDegreeOfParallelism ({value}) must be -1 (all cores) or at least 1.");
-        }
-    }
-
-    /// <summary>Validates the stride and length of the stored A.</summary>
-    /// <param name="transposeA">Whether A is stored as k x m.</param>
-    /// <param name="m">Rows of op(A).</param>
-    /// <param name="k">Columns of op(A).</param>
-    /// <param name="a">The stored A.</param>
-    /// <param name="lda">Its row stride.</param>
-    private static void ValidateLeft(bool transposeA, int m, int k, ReadOnlySpan<float> a, int lda)
-    {
-        if (transposeA)
-        {
-            ValidateStride(lda, "lda", m, "m", "transposeA is true");
-            ValidateLength(a.Length, "a", "A", k, m, lda, "lda");
-        }
-        else
-        {
-            ValidateStride(lda, "lda", k, "k", "transposeA is false");
-            ValidateLength(a.Length, "a", "A", m, k, lda, "lda");
-        }
-    }
-
-    /// <summary>Validates the stride and length of the stored B.</summary>
-    /// <param name="transposeB">Whether B is stored as n x k.</param>
-    /// <param name="k">Rows of op(B).</param>
-    /// <param name="n">Columns of op(B).</param>
-    /// <param name="b">The stored B.</param>
-    /// <param name="ldb">Its row stride.</param>
-    private static void ValidateRight(bool transposeB, int k, int n, ReadOnlySpan<float> b, int ldb)
-    {
-        if (transposeB)
-        {
-            ValidateStride(ldb, "ldb", k, "k", "transposeB is true");
-            ValidateLength(b.Length, "b", "B", n, k, ldb, "ldb");
-        }
-        else
-        {
-            ValidateStride(ldb, "ldb", n, "n", "transposeB is false");
-            ValidateLength(b.Length, "b", "B", k, n, ldb, "ldb");
-        }
-    }
-
-    /// <summary>Validates the stride and length of C.</summary>
-    /// <param name="m">Rows of C.</param>
-    /// <param name="n">Columns of C.</param>
-    /// <param name="c">C.</param>
-    /// <param name="ldc">Its row stride.</param>
-    private static void ValidateOutput(int m, int n, Span<float> c, int ldc)
-    {
-        ValidateStride(ldc, "ldc", n, "n", null);
-        ValidateLength(c.Length, "c", "C", m, n, ldc, "ldc");
-    }
-
-    /// <summary>Throws unless a row stride covers a row.</summary>
-    /// <param name="stride">The stride.</param>
-    /// <param name="strideName">Its parameter name.</param>
-    /// <param name="minimum">The row length.</param>
-    /// <param name="minimumName">The row length's name.</param>
-    /// <param name="condition">When the requirement applies, or <see langword="null"/>.</param>
-    private static void ValidateStride(int stride, string strideName, int minimum, string minimumName, string? condition)
-    {
-        if (stride < minimum)
-        {
-            string when = condition is null ? string.Empty : $" when {condition}";
-            throw new ArgumentOutOfRangeException(
-                strideName, stride, $"{strideName} ({stride}) must be at least {minimumName} ({minimum}){when}.");
-        }
-    }
-
-    /// <summary>Throws unless a span holds a rows x cols row-major matrix with the given stride.</summary>
-    /// <param name="length">The span's length.</param>
-    /// <param name="spanName">Its parameter name.</param>
-    /// <param name="matrixName">The matrix's name.</param>
-    /// <param name="rows">Stored rows.</param>
-    /// <param name="cols">Stored columns.</param>
-    /// <param name="stride">The row stride.</param>
-    /// <param name="strideName">The stride's parameter name.</param>
-    private static void ValidateLength(int length, string spanName, string matrixName, int rows, int cols, int stride, string strideName)
-    {
-        long required = rows == 0 || cols == 0 ? 0 : ((long)(rows - 1) * stride) + cols;
-        if (length < required)
-        {
-            throw new ArgumentException(
-                $"{spanName} has {length} elements but the stored {matrixName} ({rows} x {cols}, {strideName} {stride}) needs at least {required}.",
-                spanName);
         }
     }
 }

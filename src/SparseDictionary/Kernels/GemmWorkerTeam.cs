@@ -177,7 +177,7 @@ internal sealed unsafe class GemmWorkerTeam
             ran = true;
             try
             {
-                Gemm.RunItem(in _problem, in _phase, next, packBuffer);
+                GemmSchedule.RunItem(in _problem, in _phase, next, packBuffer);
             }
 #pragma warning disable CA1031 // An item's exception is handed to the caller, which rethrows it.
             catch (Exception e)
