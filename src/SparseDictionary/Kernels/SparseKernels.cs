@@ -408,7 +408,8 @@ internal static class SparseKernels
 
     /// <summary>
     /// For one latent: decoderRow += Σ_e values[e] · outputGradient[rows[e]] and encoderRow += Σ_e preGradients[e] ·
-    /// input[rows[e]], entries in order, column blocks held in registers across the entries.
+    /// input[rows[e]], entries in order, column blocks held in registers across the entries; the vector columns'
+    /// multiply-adds fused on the paths that use FMA (<see cref="KernelPaths.UsesFusedMultiplyAdd"/>).
     /// </summary>
     private static void AccumulateLatent(
         ReadOnlySpan<int> rows,
@@ -422,27 +423,50 @@ internal static class SparseKernels
         KernelPath path,
         bool fromZero)
     {
+        if (KernelPaths.UsesFusedMultiplyAdd(path))
+        {
+            AccumulateLatent<FusedMultiplyAdd>(rows, values, preGradients, outputGradient, input, d, decoderRow, encoderRow, path, fromZero);
+        }
+        else
+        {
+            AccumulateLatent<MultiplyThenAdd>(rows, values, preGradients, outputGradient, input, d, decoderRow, encoderRow, path, fromZero);
+        }
+    }
+
+    /// <summary><see cref="AccumulateLatent"/> with each vector multiply-add rounded as <typeparamref name="TMultiplyAdd"/> rounds it.</summary>
+    private static void AccumulateLatent<TMultiplyAdd>(
+        ReadOnlySpan<int> rows,
+        ReadOnlySpan<float> values,
+        ReadOnlySpan<float> preGradients,
+        ReadOnlySpan<float> outputGradient,
+        ReadOnlySpan<float> input,
+        int d,
+        Span<float> decoderRow,
+        Span<float> encoderRow,
+        KernelPath path,
+        bool fromZero)
+        where TMultiplyAdd : struct, IMultiplyAdd
+    {
         var c = 0;
         if (path == KernelPath.Avx512Fma && Avx512F.IsSupported)
         {
             for (; c + (4 * Vector512<float>.Count) <= d; c += 4 * Vector512<float>.Count)
             {
-                AccumulateColumns4<Lanes512, Vector512<float>>(rows, values, preGradients, outputGradient, input, d, c, decoderRow, encoderRow, fma: true, fromZero);
+                AccumulateColumns4<Lanes512, Vector512<float>, TMultiplyAdd>(rows, values, preGradients, outputGradient, input, d, c, decoderRow, encoderRow, fromZero);
             }
         }
 
         if (path != KernelPath.Scalar && Vector256.IsHardwareAccelerated)
         {
-            var fma = KernelPaths.UsesFma(path) && Fma.IsSupported;
             var vectorEnd = d - (d % Vector256<float>.Count);
             for (; c <= vectorEnd - (4 * Vector256<float>.Count); c += 4 * Vector256<float>.Count)
             {
-                AccumulateColumns4<Lanes256, Vector256<float>>(rows, values, preGradients, outputGradient, input, d, c, decoderRow, encoderRow, fma, fromZero);
+                AccumulateColumns4<Lanes256, Vector256<float>, TMultiplyAdd>(rows, values, preGradients, outputGradient, input, d, c, decoderRow, encoderRow, fromZero);
             }
 
             for (; c < vectorEnd; c += Vector256<float>.Count)
             {
-                AccumulateColumns1(rows, values, preGradients, outputGradient, input, d, c, decoderRow, encoderRow, fma, fromZero);
+                AccumulateColumns1<TMultiplyAdd>(rows, values, preGradients, outputGradient, input, d, c, decoderRow, encoderRow, fromZero);
             }
         }
 
@@ -464,14 +488,15 @@ internal static class SparseKernels
 
     /// <summary>
     /// Columns c .. c + 4 vectors of <see cref="AccumulateLatent"/> in eight registers of <typeparamref name="TLanes"/>
-    /// (four for the decoder row, four for the encoder row), fused or not.
+    /// (four for the decoder row, four for the encoder row).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void AccumulateColumns4<TLanes, TVector>(
+    private static void AccumulateColumns4<TLanes, TVector, TMultiplyAdd>(
         ReadOnlySpan<int> rows, ReadOnlySpan<float> values, ReadOnlySpan<float> preGradients, ReadOnlySpan<float> outputGradient, ReadOnlySpan<float> input,
-        int d, int c, Span<float> decoderRow, Span<float> encoderRow, bool fma, bool fromZero)
+        int d, int c, Span<float> decoderRow, Span<float> encoderRow, bool fromZero)
         where TLanes : struct, IVectorLanes<TVector>
         where TVector : struct
+        where TMultiplyAdd : struct, IMultiplyAdd
     {
         var w = (nuint)TLanes.Count;
         ref var dec = ref Unsafe.Add(ref MemoryMarshal.GetReference(decoderRow), c);
@@ -493,28 +518,14 @@ internal static class SparseKernels
             ref var y = ref Unsafe.Add(ref inOrigin, offset);
             var a = TLanes.Broadcast(values[e]);
             var p = TLanes.Broadcast(preGradients[e]);
-            if (fma)
-            {
-                d0 = TLanes.FusedMultiplyAdd(a, TLanes.Load(ref x, 0), d0);
-                d1 = TLanes.FusedMultiplyAdd(a, TLanes.Load(ref x, w), d1);
-                d2 = TLanes.FusedMultiplyAdd(a, TLanes.Load(ref x, 2 * w), d2);
-                d3 = TLanes.FusedMultiplyAdd(a, TLanes.Load(ref x, 3 * w), d3);
-                e0 = TLanes.FusedMultiplyAdd(p, TLanes.Load(ref y, 0), e0);
-                e1 = TLanes.FusedMultiplyAdd(p, TLanes.Load(ref y, w), e1);
-                e2 = TLanes.FusedMultiplyAdd(p, TLanes.Load(ref y, 2 * w), e2);
-                e3 = TLanes.FusedMultiplyAdd(p, TLanes.Load(ref y, 3 * w), e3);
-            }
-            else
-            {
-                d0 = TLanes.MultiplyThenAdd(a, TLanes.Load(ref x, 0), d0);
-                d1 = TLanes.MultiplyThenAdd(a, TLanes.Load(ref x, w), d1);
-                d2 = TLanes.MultiplyThenAdd(a, TLanes.Load(ref x, 2 * w), d2);
-                d3 = TLanes.MultiplyThenAdd(a, TLanes.Load(ref x, 3 * w), d3);
-                e0 = TLanes.MultiplyThenAdd(p, TLanes.Load(ref y, 0), e0);
-                e1 = TLanes.MultiplyThenAdd(p, TLanes.Load(ref y, w), e1);
-                e2 = TLanes.MultiplyThenAdd(p, TLanes.Load(ref y, 2 * w), e2);
-                e3 = TLanes.MultiplyThenAdd(p, TLanes.Load(ref y, 3 * w), e3);
-            }
+            d0 = TLanes.MultiplyAdd<TMultiplyAdd>(a, TLanes.Load(ref x, 0), d0);
+            d1 = TLanes.MultiplyAdd<TMultiplyAdd>(a, TLanes.Load(ref x, w), d1);
+            d2 = TLanes.MultiplyAdd<TMultiplyAdd>(a, TLanes.Load(ref x, 2 * w), d2);
+            d3 = TLanes.MultiplyAdd<TMultiplyAdd>(a, TLanes.Load(ref x, 3 * w), d3);
+            e0 = TLanes.MultiplyAdd<TMultiplyAdd>(p, TLanes.Load(ref y, 0), e0);
+            e1 = TLanes.MultiplyAdd<TMultiplyAdd>(p, TLanes.Load(ref y, w), e1);
+            e2 = TLanes.MultiplyAdd<TMultiplyAdd>(p, TLanes.Load(ref y, 2 * w), e2);
+            e3 = TLanes.MultiplyAdd<TMultiplyAdd>(p, TLanes.Load(ref y, 3 * w), e3);
         }
 
         TLanes.Store(d0, ref dec, 0);
@@ -528,9 +539,10 @@ internal static class SparseKernels
     }
 
     /// <summary>Columns c .. c + 7 of <see cref="AccumulateLatent"/>.</summary>
-    private static void AccumulateColumns1(
+    private static void AccumulateColumns1<TMultiplyAdd>(
         ReadOnlySpan<int> rows, ReadOnlySpan<float> values, ReadOnlySpan<float> preGradients, ReadOnlySpan<float> outputGradient, ReadOnlySpan<float> input,
-        int d, int c, Span<float> decoderRow, Span<float> encoderRow, bool fma, bool fromZero)
+        int d, int c, Span<float> decoderRow, Span<float> encoderRow, bool fromZero)
+        where TMultiplyAdd : struct, IMultiplyAdd
     {
         ref var dec = ref Unsafe.Add(ref MemoryMarshal.GetReference(decoderRow), c);
         ref var enc = ref Unsafe.Add(ref MemoryMarshal.GetReference(encoderRow), c);
@@ -545,14 +557,13 @@ internal static class SparseKernels
             var p = Vector256.Create(preGradients[e]);
             var x = Vector256.LoadUnsafe(ref outOrigin, offset);
             var y = Vector256.LoadUnsafe(ref inOrigin, offset);
-            d0 = fma ? Fma.MultiplyAdd(a, x, d0) : (a * x) + d0;
-            e0 = fma ? Fma.MultiplyAdd(p, y, e0) : (p * y) + e0;
+            d0 = TMultiplyAdd.MultiplyAdd(a, x, d0);
+            e0 = TMultiplyAdd.MultiplyAdd(p, y, e0);
         }
 
         d0.StoreUnsafe(ref dec);
         e0.StoreUnsafe(ref enc);
     }
-
     /// <summary>
     /// This thread's scratch for one latent's two gradient rows (cache-line aligned, kept across calls): the decoder row
     /// at 0 and the encoder row at <see cref="LatentRowStride"/>.
