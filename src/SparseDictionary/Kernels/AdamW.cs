@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 
 namespace SparseDictionary.Kernels;
 
@@ -135,7 +134,9 @@ internal static class AdamW
         var i = 0;
         if (path != KernelPath.Scalar && Vector256.IsHardwareAccelerated)
         {
-            i = UpdateVector(p, g, m, v, s, fma: KernelPaths.UsesFma(path) && Fma.IsSupported);
+            i = KernelPaths.UsesFusedMultiplyAdd(path)
+                ? UpdateVector<FusedMultiplyAdd>(p, g, m, v, s)
+                : UpdateVector<MultiplyThenAdd>(p, g, m, v, s);
         }
 
         var decay = 1 - (s.LearningRate * s.WeightDecay);
@@ -152,9 +153,11 @@ internal static class AdamW
         }
     }
 
-    /// <summary>The vector body: fused multiply-adds when <paramref name="fma"/>, separate multiply and add otherwise.</summary>
+    /// <summary>The vector body, its three multiply-adds rounded as <typeparamref name="TMultiplyAdd"/> rounds them.</summary>
+    /// <returns>The first element left to the scalar tail.</returns>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static int UpdateVector(Span<float> p, ReadOnlySpan<float> g, Span<float> m, Span<float> v, AdamWStep s, bool fma)
+    private static int UpdateVector<TMultiplyAdd>(Span<float> p, ReadOnlySpan<float> g, Span<float> m, Span<float> v, AdamWStep s)
+        where TMultiplyAdd : struct, IMultiplyAdd
     {
         ref var rp = ref MemoryMarshal.GetReference(p);
         ref var rg = ref MemoryMarshal.GetReference(g);
@@ -176,12 +179,12 @@ internal static class AdamW
             var mOld = Vector256.LoadUnsafe(ref rm, off);
             var vOld = Vector256.LoadUnsafe(ref rv, off);
             var pOld = Vector256.LoadUnsafe(ref rp, off);
-            var mi = fma ? Fma.MultiplyAdd(b1, mOld, b1c * gi) : (b1 * mOld) + (b1c * gi);
-            var vi = fma ? Fma.MultiplyAdd(b2, vOld, b2c * gi * gi) : (b2 * vOld) + (b2c * gi * gi);
+            var mi = TMultiplyAdd.MultiplyAdd(b1, mOld, b1c * gi);
+            var vi = TMultiplyAdd.MultiplyAdd(b2, vOld, b2c * gi * gi);
             mi.StoreUnsafe(ref rm, off);
             vi.StoreUnsafe(ref rv, off);
             var update = stepScale * mi / (Vector256.Sqrt(vi * invC2) + eps);
-            (fma ? Fma.MultiplySubtract(pOld, decay, update) : (pOld * decay) - update).StoreUnsafe(ref rp, off);
+            TMultiplyAdd.MultiplySubtract(pOld, decay, update).StoreUnsafe(ref rp, off);
         }
 
         return i;

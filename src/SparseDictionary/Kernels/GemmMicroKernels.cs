@@ -28,27 +28,26 @@ internal interface IGemmMicroKernel
     static abstract unsafe void Run(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta);
 }
 
-/// <summary>The <see cref="KernelPath.Avx2Fma"/> micro-kernel: 6 x 16 tile in 12 ymm accumulators, fused multiply-add.</summary>
-/// <remarks>
-/// Register budget (16 ymm on AVX2): 12 accumulators, 2 B vectors, 1 broadcast A value. Per depth step it issues
-/// 2 loads, 6 broadcasts and 12 FMAs; each accumulator is touched once every 6 cycles at 2 FMA/cycle, which covers
-/// the FMA latency. Tile element update: <c>c = fma(alpha, acc, beta * c)</c>, or <c>alpha * acc</c> when beta is 0.
-/// </remarks>
-internal readonly struct Avx2FmaMicroKernel : IGemmMicroKernel
+/// <summary>
+/// Requests a tile of C into L1 before a micro-kernel's depth loop: C is read or written only after the kc steps, so a
+/// miss to memory (a large C, a later depth block) is hidden behind the multiply-adds instead of stalling the stores at
+/// the end. Prefetches never fault, so lines past the end of C are harmless.
+/// </summary>
+internal static class GemmTilePrefetch
 {
-    /// <summary>
-    /// Requests every cache line of a <paramref name="rows"/> x <paramref name="columns"/> tile of C into L1. The x86
-    /// kernels call it before their depth loop: C is read or written only after the kc steps, so a miss to memory (a
-    /// large C, a later depth block) is hidden behind the multiply-adds instead of stalling the stores at the end.
-    /// Prefetches never fault, so lines past the end of C are harmless.
-    /// </summary>
+    /// <summary>Requests every cache line of a <paramref name="rows"/> x <paramref name="columns"/> tile of C (x86 only; elsewhere nothing).</summary>
     /// <param name="c">The tile's top-left element.</param>
     /// <param name="ldc">The row stride of C, in elements.</param>
     /// <param name="rows">Rows of the tile.</param>
     /// <param name="columns">Columns of the tile, at least 1.</param>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static unsafe void PrefetchTile(float* c, nint ldc, int rows, int columns)
+    internal static unsafe void Request(float* c, nint ldc, int rows, int columns)
     {
+        if (!Sse.IsSupported)
+        {
+            return;
+        }
+
         for (int r = 0; r < rows; r++, c += ldc)
         {
             // A row of 16 floats spans one or two 64-byte lines wherever it starts: one request per 16 floats, and
@@ -61,106 +60,26 @@ internal readonly struct Avx2FmaMicroKernel : IGemmMicroKernel
             Sse.Prefetch0(c + (columns - 1));
         }
     }
-
-    /// <inheritdoc/>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static unsafe void Run(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)
-    {
-        Vector256<float> c00 = Vector256<float>.Zero, c01 = Vector256<float>.Zero;
-        Vector256<float> c10 = Vector256<float>.Zero, c11 = Vector256<float>.Zero;
-        Vector256<float> c20 = Vector256<float>.Zero, c21 = Vector256<float>.Zero;
-        Vector256<float> c30 = Vector256<float>.Zero, c31 = Vector256<float>.Zero;
-        Vector256<float> c40 = Vector256<float>.Zero, c41 = Vector256<float>.Zero;
-        Vector256<float> c50 = Vector256<float>.Zero, c51 = Vector256<float>.Zero;
-
-        PrefetchTile(c, ldc, Gemm.MR, Gemm.NR);
-
-        for (int p = 0; p < kc; p++)
-        {
-            Vector256<float> b0 = Avx.LoadVector256(b);
-            Vector256<float> b1 = Avx.LoadVector256(b + 8);
-
-            Vector256<float> av = Avx.BroadcastScalarToVector256(a);
-            c00 = Fma.MultiplyAdd(av, b0, c00);
-            c01 = Fma.MultiplyAdd(av, b1, c01);
-            av = Avx.BroadcastScalarToVector256(a + 1);
-            c10 = Fma.MultiplyAdd(av, b0, c10);
-            c11 = Fma.MultiplyAdd(av, b1, c11);
-            av = Avx.BroadcastScalarToVector256(a + 2);
-            c20 = Fma.MultiplyAdd(av, b0, c20);
-            c21 = Fma.MultiplyAdd(av, b1, c21);
-            av = Avx.BroadcastScalarToVector256(a + 3);
-            c30 = Fma.MultiplyAdd(av, b0, c30);
-            c31 = Fma.MultiplyAdd(av, b1, c31);
-            av = Avx.BroadcastScalarToVector256(a + 4);
-            c40 = Fma.MultiplyAdd(av, b0, c40);
-            c41 = Fma.MultiplyAdd(av, b1, c41);
-            av = Avx.BroadcastScalarToVector256(a + 5);
-            c50 = Fma.MultiplyAdd(av, b0, c50);
-            c51 = Fma.MultiplyAdd(av, b1, c51);
-
-            a += Gemm.MR;
-            b += Gemm.NR;
-        }
-
-        Vector256<float> va = Vector256.Create(alpha);
-        if (beta == 0f)
-        {
-            Avx.Store(c, Avx.Multiply(va, c00));
-            Avx.Store(c + 8, Avx.Multiply(va, c01));
-            c += ldc;
-            Avx.Store(c, Avx.Multiply(va, c10));
-            Avx.Store(c + 8, Avx.Multiply(va, c11));
-            c += ldc;
-            Avx.Store(c, Avx.Multiply(va, c20));
-            Avx.Store(c + 8, Avx.Multiply(va, c21));
-            c += ldc;
-            Avx.Store(c, Avx.Multiply(va, c30));
-            Avx.Store(c + 8, Avx.Multiply(va, c31));
-            c += ldc;
-            Avx.Store(c, Avx.Multiply(va, c40));
-            Avx.Store(c + 8, Avx.Multiply(va, c41));
-            c += ldc;
-            Avx.Store(c, Avx.Multiply(va, c50));
-            Avx.Store(c + 8, Avx.Multiply(va, c51));
-        }
-        else
-        {
-            Vector256<float> vb = Vector256.Create(beta);
-            Update(c, c00, c01, va, vb);
-            c += ldc;
-            Update(c, c10, c11, va, vb);
-            c += ldc;
-            Update(c, c20, c21, va, vb);
-            c += ldc;
-            Update(c, c30, c31, va, vb);
-            c += ldc;
-            Update(c, c40, c41, va, vb);
-            c += ldc;
-            Update(c, c50, c51, va, vb);
-        }
-    }
-
-    /// <summary>Writes <c>fma(alpha, acc, beta * c)</c> into one 16-float tile row.</summary>
-    /// <param name="c">The tile row.</param>
-    /// <param name="lo">Accumulators of columns 0..7.</param>
-    /// <param name="hi">Accumulators of columns 8..15.</param>
-    /// <param name="va">Alpha, broadcast.</param>
-    /// <param name="vb">Beta, broadcast.</param>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void Update(float* c, Vector256<float> lo, Vector256<float> hi, Vector256<float> va, Vector256<float> vb)
-    {
-        Avx.Store(c, Fma.MultiplyAdd(va, lo, Avx.Multiply(vb, Avx.LoadVector256(c))));
-        Avx.Store(c + 8, Fma.MultiplyAdd(va, hi, Avx.Multiply(vb, Avx.LoadVector256(c + 8))));
-    }
 }
 
-/// <summary>The <see cref="KernelPath.Vector256"/> micro-kernel: the same 6 x 16 tiling with portable vectors, separate multiply and add.</summary>
+/// <summary>
+/// The 6 x 16 micro-kernel of the <see cref="KernelPath.Avx2Fma"/> (<see cref="FusedMultiplyAdd"/>) and
+/// <see cref="KernelPath.Vector256"/> (<see cref="MultiplyThenAdd"/>) paths: the tile in 12 ymm accumulators, each
+/// multiply-add rounded as <typeparamref name="TMultiplyAdd"/> rounds it.
+/// </summary>
 /// <remarks>
-/// Per element this performs exactly the scalar sequence <c>acc = acc + a * b</c> (rounded after the multiply and
-/// after the add) followed by <c>alpha * acc + beta * c</c>, so it is bit-identical to <see cref="ScalarMicroKernel"/>.
+/// Register budget (16 ymm on AVX2): 12 accumulators, 2 B vectors, 1 broadcast A value. Per depth step it issues
+/// 2 loads, 6 broadcasts and 12 multiply-adds (12 FMAs in the fused copy); each accumulator is touched once every
+/// 6 cycles at 2 FMA/cycle, which covers the FMA latency. Tile element update: <c>c = alpha * acc + beta * c</c> (the one multiply-add rounded as
+/// <typeparamref name="TMultiplyAdd"/>), or <c>alpha * acc</c> when beta is 0. With <see cref="MultiplyThenAdd"/>
+/// every element gets exactly the scalar sequence <c>acc = acc + a * b</c> (rounded after the multiply and after the
+/// add) and then <c>alpha * acc + beta * c</c>, so that copy is bit-identical to <see cref="ScalarMicroKernel"/>.
+/// Vectors are portable <see cref="Vector256{T}"/> (hardware accelerated or emulated); on x86 the tile of C is
+/// requested before the depth loop (<see cref="GemmTilePrefetch"/>).
 /// </remarks>
-internal readonly struct Vector256MicroKernel : IGemmMicroKernel
+/// <typeparam name="TMultiplyAdd"><see cref="FusedMultiplyAdd"/> (needs FMA) or <see cref="MultiplyThenAdd"/>.</typeparam>
+internal readonly struct MicroKernel6x16<TMultiplyAdd> : IGemmMicroKernel
+    where TMultiplyAdd : struct, IMultiplyAdd
 {
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -173,29 +92,31 @@ internal readonly struct Vector256MicroKernel : IGemmMicroKernel
         Vector256<float> c40 = Vector256<float>.Zero, c41 = Vector256<float>.Zero;
         Vector256<float> c50 = Vector256<float>.Zero, c51 = Vector256<float>.Zero;
 
+        GemmTilePrefetch.Request(c, ldc, Gemm.MR, Gemm.NR);
+
         for (int p = 0; p < kc; p++)
         {
             Vector256<float> b0 = Vector256.Load(b);
             Vector256<float> b1 = Vector256.Load(b + 8);
 
             Vector256<float> av = Vector256.Create(a[0]);
-            c00 += av * b0;
-            c01 += av * b1;
+            c00 = TMultiplyAdd.MultiplyAdd(av, b0, c00);
+            c01 = TMultiplyAdd.MultiplyAdd(av, b1, c01);
             av = Vector256.Create(a[1]);
-            c10 += av * b0;
-            c11 += av * b1;
+            c10 = TMultiplyAdd.MultiplyAdd(av, b0, c10);
+            c11 = TMultiplyAdd.MultiplyAdd(av, b1, c11);
             av = Vector256.Create(a[2]);
-            c20 += av * b0;
-            c21 += av * b1;
+            c20 = TMultiplyAdd.MultiplyAdd(av, b0, c20);
+            c21 = TMultiplyAdd.MultiplyAdd(av, b1, c21);
             av = Vector256.Create(a[3]);
-            c30 += av * b0;
-            c31 += av * b1;
+            c30 = TMultiplyAdd.MultiplyAdd(av, b0, c30);
+            c31 = TMultiplyAdd.MultiplyAdd(av, b1, c31);
             av = Vector256.Create(a[4]);
-            c40 += av * b0;
-            c41 += av * b1;
+            c40 = TMultiplyAdd.MultiplyAdd(av, b0, c40);
+            c41 = TMultiplyAdd.MultiplyAdd(av, b1, c41);
             av = Vector256.Create(a[5]);
-            c50 += av * b0;
-            c51 += av * b1;
+            c50 = TMultiplyAdd.MultiplyAdd(av, b0, c50);
+            c51 = TMultiplyAdd.MultiplyAdd(av, b1, c51);
 
             a += Gemm.MR;
             b += Gemm.NR;
@@ -239,7 +160,7 @@ internal readonly struct Vector256MicroKernel : IGemmMicroKernel
         }
     }
 
-    /// <summary>Writes <c>alpha * acc + beta * c</c> into one 16-float tile row.</summary>
+    /// <summary>Writes <c>alpha * acc + beta * c</c> (the multiply-add rounded as <typeparamref name="TMultiplyAdd"/>) into one 16-float tile row.</summary>
     /// <param name="c">The tile row.</param>
     /// <param name="lo">Accumulators of columns 0..7.</param>
     /// <param name="hi">Accumulators of columns 8..15.</param>
@@ -248,8 +169,8 @@ internal readonly struct Vector256MicroKernel : IGemmMicroKernel
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe void Update(float* c, Vector256<float> lo, Vector256<float> hi, Vector256<float> va, Vector256<float> vb)
     {
-        Vector256.Store((va * lo) + (vb * Vector256.Load(c)), c);
-        Vector256.Store((va * hi) + (vb * Vector256.Load(c + 8)), c + 8);
+        Vector256.Store(TMultiplyAdd.MultiplyAdd(va, lo, vb * Vector256.Load(c)), c);
+        Vector256.Store(TMultiplyAdd.MultiplyAdd(va, hi, vb * Vector256.Load(c + 8)), c + 8);
     }
 }
 
@@ -303,14 +224,15 @@ internal readonly struct ScalarMicroKernel : IGemmMicroKernel
 
 /// <summary>
 /// The <see cref="KernelPath.Avx512Fma"/> block kernel: a 12 x 32 block (two packed A micro-panels by two packed B
-/// micro-panels) in 24 zmm accumulators, fused multiply-add; bit-identical to four <see cref="Avx2FmaMicroKernel"/> tiles.
+/// micro-panels) in 24 zmm accumulators, fused multiply-add; bit-identical to four <see cref="MicroKernel6x16{TMultiplyAdd}"/>
+/// tiles on <see cref="FusedMultiplyAdd"/>.
 /// </summary>
 /// <remarks>
 /// Register budget (32 zmm on AVX-512): 24 accumulators, 2 B vectors, 1 broadcast A value. Per depth step it issues
 /// 2 vector loads, 12 broadcasts and 24 FMAs of 16 lanes; each accumulator is touched once every 12 cycles at
 /// 2 FMA/cycle. Every element gets exactly the operations of the 6 x 16 AVX2 tile (<c>acc = fma(a, b, acc)</c> in
 /// increasing depth order, then <c>fma(alpha, acc, beta * c)</c> or <c>alpha * acc</c>), only 16 lanes wide, so the
-/// two paths give the same bits. Edge tiles and odd micro-panels run on <see cref="Avx2FmaMicroKernel"/>.
+/// two paths give the same bits. Edge tiles and odd micro-panels run on the 6 x 16 kernel.
 /// </remarks>
 internal static class Avx512FmaBlockKernel
 {
@@ -344,7 +266,7 @@ internal static class Avx512FmaBlockKernel
         Vector512<float> ca0 = Vector512<float>.Zero, ca1 = Vector512<float>.Zero;
         Vector512<float> cb0 = Vector512<float>.Zero, cb1 = Vector512<float>.Zero;
 
-        Avx2FmaMicroKernel.PrefetchTile(c, ldc, Rows, Columns);
+        GemmTilePrefetch.Request(c, ldc, Rows, Columns);
 
         float* a1 = a + ((nint)Gemm.MR * kc);
         float* b1p = b + ((nint)Gemm.NR * kc);

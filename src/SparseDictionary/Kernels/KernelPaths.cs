@@ -63,6 +63,15 @@ public static class KernelPaths
     /// <returns><see langword="true"/> for the two fused x86 paths.</returns>
     internal static bool UsesFma(KernelPath path) => path is KernelPath.Avx2Fma or KernelPath.Avx512Fma;
 
+    /// <summary>
+    /// Whether kernels on <paramref name="path"/> run their <see cref="FusedMultiplyAdd"/> copy (else their
+    /// <see cref="MultiplyThenAdd"/> copy): <see cref="UsesFma"/>, and the JIT knows this CPU has FMA, so the fused
+    /// copy is never compiled where the instruction is missing. Callers decide once, outside their loops.
+    /// </summary>
+    /// <param name="path">A path.</param>
+    /// <returns><see langword="true"/> for the two fused x86 paths.</returns>
+    internal static bool UsesFusedMultiplyAdd(KernelPath path) => UsesFma(path) && Fma.IsSupported;
+
     private sealed class Scope(KernelPath? previous) : IDisposable
     {
         private bool _disposed;

@@ -429,14 +429,14 @@ internal static class SparseRowKernels
             {
                 var v = TLanes.Broadcast(values[j]);
                 ref var r = ref Unsafe.Add(ref w, (nint)(indices[j] * d) + c);
-                a0 = TLanes.MultiplyThenAdd(v, TLanes.Load(ref r, 0), a0);
-                a1 = TLanes.MultiplyThenAdd(v, TLanes.Load(ref r, (nuint)n), a1);
-                a2 = TLanes.MultiplyThenAdd(v, TLanes.Load(ref r, (nuint)(2 * n)), a2);
-                a3 = TLanes.MultiplyThenAdd(v, TLanes.Load(ref r, (nuint)(3 * n)), a3);
-                a4 = TLanes.MultiplyThenAdd(v, TLanes.Load(ref r, (nuint)(4 * n)), a4);
-                a5 = TLanes.MultiplyThenAdd(v, TLanes.Load(ref r, (nuint)(5 * n)), a5);
-                a6 = TLanes.MultiplyThenAdd(v, TLanes.Load(ref r, (nuint)(6 * n)), a6);
-                a7 = TLanes.MultiplyThenAdd(v, TLanes.Load(ref r, (nuint)(7 * n)), a7);
+                a0 = TLanes.MultiplyAdd<MultiplyThenAdd>(v, TLanes.Load(ref r, 0), a0);
+                a1 = TLanes.MultiplyAdd<MultiplyThenAdd>(v, TLanes.Load(ref r, (nuint)n), a1);
+                a2 = TLanes.MultiplyAdd<MultiplyThenAdd>(v, TLanes.Load(ref r, (nuint)(2 * n)), a2);
+                a3 = TLanes.MultiplyAdd<MultiplyThenAdd>(v, TLanes.Load(ref r, (nuint)(3 * n)), a3);
+                a4 = TLanes.MultiplyAdd<MultiplyThenAdd>(v, TLanes.Load(ref r, (nuint)(4 * n)), a4);
+                a5 = TLanes.MultiplyAdd<MultiplyThenAdd>(v, TLanes.Load(ref r, (nuint)(5 * n)), a5);
+                a6 = TLanes.MultiplyAdd<MultiplyThenAdd>(v, TLanes.Load(ref r, (nuint)(6 * n)), a6);
+                a7 = TLanes.MultiplyAdd<MultiplyThenAdd>(v, TLanes.Load(ref r, (nuint)(7 * n)), a7);
             }
 
             TLanes.Store(a0, ref output, at);
@@ -454,7 +454,7 @@ internal static class SparseRowKernels
             var acc = hasBias ? TLanes.Load(ref bias, (nuint)c) : TLanes.Zero;
             for (var j = 0; j < indices.Length; j++)
             {
-                acc = TLanes.MultiplyThenAdd(TLanes.Broadcast(values[j]), TLanes.Load(ref w, (nuint)((indices[j] * d) + c)), acc);
+                acc = TLanes.MultiplyAdd<MultiplyThenAdd>(TLanes.Broadcast(values[j]), TLanes.Load(ref w, (nuint)((indices[j] * d) + c)), acc);
             }
 
             TLanes.Store(acc, ref output, (nuint)c);

@@ -1,13 +1,12 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 
 namespace SparseDictionary.Kernels;
 
 /// <summary>
 /// The vector operations the sparse kernels need, at one register width, so that one generic method serves the 512-bit
 /// and the 256-bit path: the implementations are structs, so each width gets its own compiled copy with every call
-/// inlined.
+/// inlined. How a multiply-add rounds is a separate choice, <see cref="IMultiplyAdd"/>.
 /// </summary>
 /// <typeparam name="TVector">The vector type.</typeparam>
 internal interface IVectorLanes<TVector>
@@ -28,11 +27,10 @@ internal interface IVectorLanes<TVector>
     /// <summary>Stores <paramref name="value"/> at <paramref name="destination"/> + <paramref name="offset"/> floats.</summary>
     static abstract void Store(TVector value, ref float destination, nuint offset);
 
-    /// <summary><c>(a * b) + c</c> per lane, the product rounded before the add (not fused).</summary>
-    static abstract TVector MultiplyThenAdd(TVector a, TVector b, TVector c);
-
-    /// <summary><c>a * b + c</c> per lane with one rounding (x86 FMA; only on the paths that have it).</summary>
-    static abstract TVector FusedMultiplyAdd(TVector a, TVector b, TVector c);
+    /// <summary><c>a * b + c</c> per lane, rounded as <typeparamref name="TMultiplyAdd"/> rounds it.</summary>
+    /// <typeparam name="TMultiplyAdd"><see cref="MultiplyThenAdd"/> or <see cref="FusedMultiplyAdd"/>.</typeparam>
+    static abstract TVector MultiplyAdd<TMultiplyAdd>(TVector a, TVector b, TVector c)
+        where TMultiplyAdd : struct, IMultiplyAdd;
 }
 
 /// <summary>512-bit lanes (AVX-512 F).</summary>
@@ -58,14 +56,11 @@ internal readonly struct Lanes512 : IVectorLanes<Vector512<float>>
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> MultiplyThenAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c) => (a * b) + c;
-
-    /// <inheritdoc/>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> FusedMultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Avx512F.FusedMultiplyAdd(a, b, c);
+    public static Vector512<float> MultiplyAdd<TMultiplyAdd>(Vector512<float> a, Vector512<float> b, Vector512<float> c)
+        where TMultiplyAdd : struct, IMultiplyAdd => TMultiplyAdd.MultiplyAdd(a, b, c);
 }
 
-/// <summary>256-bit lanes (portable <see cref="Vector256{T}"/>; the fused multiply-add needs x86 FMA).</summary>
+/// <summary>256-bit lanes (portable <see cref="Vector256{T}"/>).</summary>
 internal readonly struct Lanes256 : IVectorLanes<Vector256<float>>
 {
     /// <inheritdoc/>
@@ -88,9 +83,6 @@ internal readonly struct Lanes256 : IVectorLanes<Vector256<float>>
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> MultiplyThenAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) => (a * b) + c;
-
-    /// <inheritdoc/>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> FusedMultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Fma.MultiplyAdd(a, b, c);
+    public static Vector256<float> MultiplyAdd<TMultiplyAdd>(Vector256<float> a, Vector256<float> b, Vector256<float> c)
+        where TMultiplyAdd : struct, IMultiplyAdd => TMultiplyAdd.MultiplyAdd(a, b, c);
 }

@@ -38,6 +38,9 @@ public sealed class SaeGradients
 
     internal Memory<float> DecoderBiasBuffer { get; }
 
+    /// <summary>The four buffers, as <see cref="Kernels.SparseWeightGradients"/> takes them.</summary>
+    internal Kernels.WeightGradientBuffers Buffers => new(DecoderWeightsBuffer, EncoderWeightsBuffer, EncoderBiasBuffer, DecoderBiasBuffer);
+
     /// <summary>Clears the two bias gradients only (a pass that overwrites the weight gradients follows).</summary>
     internal void ClearBiases()
     {

@@ -92,9 +92,7 @@ public sealed class SaeStepContext
         try
         {
             SparseKernels.CodeGradients(codes, Model.DecoderWeightsBuffer, Model.InputDimension, outputGradient, codeGradients);
-            SparseKernels.AccumulateWeightGradients(
-                codes, codeGradients, outputGradient, _centeredInput, Model.EncoderWeightsBuffer,
-                Gradients.DecoderWeightsBuffer, Gradients.EncoderWeightsBuffer, Gradients.EncoderBiasBuffer, Gradients.DecoderBiasBuffer, default);
+            SparseWeightGradients.Accumulate(new(codes, codeGradients, outputGradient, _centeredInput, Model.EncoderWeightsBuffer), Gradients.Buffers, default);
         }
         finally
         {

@@ -89,10 +89,10 @@ internal sealed class ReconstructionPass
     /// <paramref name="overwriteWeightGradients"/>, the weight gradients are written instead of added to (their old
     /// contents, even NaN, are ignored); the bias gradients are always added to.
     /// </summary>
-    public void Backward(SparseAutoencoder model, SaeGradients gradients, Span<long> firingCounts, bool overwriteWeightGradients = false, SparseKernels.LatentGradientRows? latentCompleted = null)
+    public void Backward(SparseAutoencoder model, SaeGradients gradients, Span<long> firingCounts, bool overwriteWeightGradients = false)
     {
         BackwardCodes(model, gradients);
-        AccumulateWeights(model, gradients, firingCounts, overwriteWeightGradients, latentCompleted);
+        AccumulateWeights(model, gradients, firingCounts, overwriteWeightGradients);
     }
 
     /// <summary>
@@ -122,9 +122,18 @@ internal sealed class ReconstructionPass
     }
 
     /// <summary>The second half of <see cref="Backward"/>: the weight gradients (and the rest of the bias gradients), latent by latent.</summary>
-    public void AccumulateWeights(SparseAutoencoder model, SaeGradients gradients, Span<long> firingCounts, bool overwriteWeightGradients, SparseKernels.LatentGradientRows? latentCompleted) =>
-        SparseKernels.AccumulateWeightGradients(
-            Codes, _codeGradients, OutputGradient, Centered, model.EncoderWeightsBuffer,
-            gradients.DecoderWeightsBuffer, gradients.EncoderWeightsBuffer, gradients.EncoderBiasBuffer, gradients.DecoderBiasBuffer, firingCounts,
-            overwriteWeightGradients, latentCompleted);
+    public void AccumulateWeights(SparseAutoencoder model, SaeGradients gradients, Span<long> firingCounts, bool overwriteWeightGradients) =>
+        SparseWeightGradients.Accumulate(WeightGradientInputs(model), gradients.Buffers, firingCounts, overwriteWeightGradients);
+
+    /// <summary>
+    /// The second half of <see cref="Backward"/> for the fused update: the bias gradients and firing counts are added,
+    /// then each latent's two weight-gradient rows (this pass's alone) are handed to <paramref name="latentCompleted"/>;
+    /// the weight-gradient arrays of <paramref name="gradients"/> are left unspecified
+    /// (<see cref="SparseWeightGradients.ForEachLatent"/>).
+    /// </summary>
+    public void ForEachLatentWeightGradients(SparseAutoencoder model, SaeGradients gradients, Span<long> firingCounts, SparseWeightGradients.LatentGradientRows latentCompleted) =>
+        SparseWeightGradients.ForEachLatent(WeightGradientInputs(model), gradients.Buffers, firingCounts, latentCompleted);
+
+    /// <summary>What this pass's weight gradients are computed from: its codes, pre-activation gradients, output gradient and centred input, and the model's W_enc.</summary>
+    private WeightGradientInputs WeightGradientInputs(SparseAutoencoder model) => new(Codes, _codeGradients, OutputGradient, Centered, model.EncoderWeightsBuffer);
 }

@@ -211,7 +211,7 @@ internal sealed class SaeTrainingState
             var decoder = Model.DecoderWeightsBuffer;
             var (m0, v0, m2, v2) = (Optimizer.EncoderWeights.First, Optimizer.EncoderWeights.Second, Optimizer.DecoderWeights.First, Optimizer.DecoderWeights.Second);
             Firing.BeginStep();
-            Clean.AccumulateWeights(Model, Gradients, Firing.StepCounts, overwriteWeightGradients: true, latentCompleted: (i, decoderGradient, encoderGradient) =>
+            Clean.ForEachLatentWeightGradients(Model, Gradients, Firing.StepCounts, (i, decoderGradient, encoderGradient) =>
             {
                 var at = i * d;
                 AdamW.UpdateRange(encoder.Span.Slice(at, d), encoderGradient, m0.Span.Slice(at, d), v0.Span.Slice(at, d), weights, path);
