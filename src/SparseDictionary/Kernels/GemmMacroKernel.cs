@@ -27,10 +27,10 @@ internal static unsafe class GemmMacroKernel
                 MacroKernelAvx512(rows, cols, kc, a, b, c, ldc, alpha, beta);
                 break;
             case KernelPath.Avx2Fma:
-                MacroKernel<Avx2FmaMicroKernel>(rows, cols, kc, a, b, c, ldc, alpha, beta);
+                MacroKernel<MicroKernel6x16<FusedMultiplyAdd>>(rows, cols, kc, a, b, c, ldc, alpha, beta);
                 break;
             case KernelPath.Vector256:
-                MacroKernel<Vector256MicroKernel>(rows, cols, kc, a, b, c, ldc, alpha, beta);
+                MacroKernel<MicroKernel6x16<MultiplyThenAdd>>(rows, cols, kc, a, b, c, ldc, alpha, beta);
                 break;
             default:
                 MacroKernel<ScalarMicroKernel>(rows, cols, kc, a, b, c, ldc, alpha, beta);
@@ -101,8 +101,8 @@ internal static unsafe class GemmMacroKernel
             }
         }
 
-        MacroKernel<Avx2FmaMicroKernel>(rows - blockRows, blockCols, kc, a + ((nint)blockRows * kc), b, c + (blockRows * ldc), ldc, alpha, beta);
-        MacroKernel<Avx2FmaMicroKernel>(rows, cols - blockCols, kc, a, b + ((nint)blockCols * kc), c + blockCols, ldc, alpha, beta);
+        MacroKernel<MicroKernel6x16<FusedMultiplyAdd>>(rows - blockRows, blockCols, kc, a + ((nint)blockRows * kc), b, c + (blockRows * ldc), ldc, alpha, beta);
+        MacroKernel<MicroKernel6x16<FusedMultiplyAdd>>(rows, cols - blockCols, kc, a, b + ((nint)blockCols * kc), c + blockCols, ldc, alpha, beta);
     }
 
     /// <summary>Computes a partial tile through a full-size scratch tile, with the same micro-kernel as full tiles.</summary>

@@ -87,21 +87,13 @@ internal static class SparseRowKernels
         {
             // Two entries per pass share the gradient's loads and interleave two dependency chains; each dot still
             // gets exactly its own lanes and tree.
-            ref var w = ref MemoryMarshal.GetReference(weights);
-            ref var g = ref MemoryMarshal.GetReference(gradient);
-            if (path == KernelPath.Avx512Fma && Vector512.IsHardwareAccelerated)
+            if (path == KernelPath.Avx512Fma && DotPartials512.IsSupported)
             {
-                for (; j + 2 <= indices.Length; j += 2)
-                {
-                    (destination[j], destination[j + 1]) = DotPair512(ref Unsafe.Add(ref w, indices[j] * d), ref Unsafe.Add(ref w, indices[j + 1] * d), ref g, d);
-                }
+                j = DotPairs<DotPartials512>(indices, weights, d, gradient, destination);
             }
-            else if (Vector256.IsHardwareAccelerated)
+            else if (DotPartials256.IsSupported)
             {
-                for (; j + 2 <= indices.Length; j += 2)
-                {
-                    (destination[j], destination[j + 1]) = DotPair256(ref Unsafe.Add(ref w, indices[j] * d), ref Unsafe.Add(ref w, indices[j + 1] * d), ref g, d);
-                }
+                j = DotPairs<DotPartials256>(indices, weights, d, gradient, destination);
             }
         }
 
@@ -118,60 +110,14 @@ internal static class SparseRowKernels
     /// <returns>The dot product.</returns>
     public static float Dot(ReadOnlySpan<float> x, ReadOnlySpan<float> y, KernelPath path)
     {
-        var n = x.Length;
-        ref var rx = ref MemoryMarshal.GetReference(x);
-        ref var ry = ref MemoryMarshal.GetReference(y);
-        var whole = n % DotLanes == 0;
-        if (path == KernelPath.Avx512Fma && Vector512.IsHardwareAccelerated)
+        if (path == KernelPath.Avx512Fma && DotPartials512.IsSupported)
         {
-            var a0 = Vector512<float>.Zero;
-            var a1 = Vector512<float>.Zero;
-            var c = 0;
-            for (; c + DotLanes <= n; c += DotLanes)
-            {
-                a0 = (Vector512.LoadUnsafe(ref rx, (nuint)c) * Vector512.LoadUnsafe(ref ry, (nuint)c)) + a0;
-                a1 = (Vector512.LoadUnsafe(ref rx, (nuint)(c + 16)) * Vector512.LoadUnsafe(ref ry, (nuint)(c + 16))) + a1;
-            }
-
-            if (whole)
-            {
-                // The tree in registers: lanes l + l + 16, then l + l + 8, l + l + 4, l + l + 2, l + l + 1.
-                return ReduceTree(a0 + a1);
-            }
-
-            Span<float> partial = stackalloc float[DotLanes];
-            a0.StoreUnsafe(ref MemoryMarshal.GetReference(partial));
-            a1.StoreUnsafe(ref MemoryMarshal.GetReference(partial), 16);
-            return FinishDot(x, y, c, partial);
+            return Dot<DotPartials512>(x, y);
         }
 
-        if (path != KernelPath.Scalar && Vector256.IsHardwareAccelerated)
+        if (path != KernelPath.Scalar && DotPartials256.IsSupported)
         {
-            var a0 = Vector256<float>.Zero;
-            var a1 = Vector256<float>.Zero;
-            var a2 = Vector256<float>.Zero;
-            var a3 = Vector256<float>.Zero;
-            var c = 0;
-            for (; c + DotLanes <= n; c += DotLanes)
-            {
-                a0 = (Vector256.LoadUnsafe(ref rx, (nuint)c) * Vector256.LoadUnsafe(ref ry, (nuint)c)) + a0;
-                a1 = (Vector256.LoadUnsafe(ref rx, (nuint)(c + 8)) * Vector256.LoadUnsafe(ref ry, (nuint)(c + 8))) + a1;
-                a2 = (Vector256.LoadUnsafe(ref rx, (nuint)(c + 16)) * Vector256.LoadUnsafe(ref ry, (nuint)(c + 16))) + a2;
-                a3 = (Vector256.LoadUnsafe(ref rx, (nuint)(c + 24)) * Vector256.LoadUnsafe(ref ry, (nuint)(c + 24))) + a3;
-            }
-
-            if (whole)
-            {
-                return ReduceTree((a0 + a2) + (a1 + a3));
-            }
-
-            Span<float> partial = stackalloc float[DotLanes];
-            ref var rp = ref MemoryMarshal.GetReference(partial);
-            a0.StoreUnsafe(ref rp);
-            a1.StoreUnsafe(ref rp, 8);
-            a2.StoreUnsafe(ref rp, 16);
-            a3.StoreUnsafe(ref rp, 24);
-            return FinishDot(x, y, c, partial);
+            return Dot<DotPartials256>(x, y);
         }
 
         Span<float> zero = stackalloc float[DotLanes];
@@ -179,60 +125,64 @@ internal static class SparseRowKernels
         return FinishDot(x, y, 0, zero);
     }
 
-    /// <summary><see cref="Dot"/> of two rows with one vector, n a multiple of <see cref="DotLanes"/>, 512 bits wide.</summary>
-    /// <param name="x0">The first row.</param>
-    /// <param name="x1">The second row.</param>
-    /// <param name="y">The shared vector.</param>
-    /// <param name="n">The length, a multiple of <see cref="DotLanes"/>.</param>
-    /// <returns>Both dot products.</returns>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static (float, float) DotPair512(ref float x0, ref float x1, ref float y, int n)
+    /// <summary><see cref="Dot"/> with the partials in registers of <typeparamref name="TSums"/>'s width.</summary>
+    /// <typeparam name="TSums">The partials' register layout.</typeparam>
+    /// <param name="x">The first vector.</param>
+    /// <param name="y">The second vector, as long.</param>
+    /// <returns>The dot product.</returns>
+    private static float Dot<TSums>(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
+        where TSums : struct, IDotPartials<TSums>
     {
-        var a0 = Vector512<float>.Zero;
-        var a1 = Vector512<float>.Zero;
-        var b0 = Vector512<float>.Zero;
-        var b1 = Vector512<float>.Zero;
-        for (nuint c = 0; c < (nuint)n; c += DotLanes)
+        var n = x.Length;
+        ref var rx = ref MemoryMarshal.GetReference(x);
+        ref var ry = ref MemoryMarshal.GetReference(y);
+        var sums = TSums.Zero;
+        var c = 0;
+        for (; c + DotLanes <= n; c += DotLanes)
         {
-            var y0 = Vector512.LoadUnsafe(ref y, c);
-            var y1 = Vector512.LoadUnsafe(ref y, c + 16);
-            a0 = (Vector512.LoadUnsafe(ref x0, c) * y0) + a0;
-            a1 = (Vector512.LoadUnsafe(ref x0, c + 16) * y1) + a1;
-            b0 = (Vector512.LoadUnsafe(ref x1, c) * y0) + b0;
-            b1 = (Vector512.LoadUnsafe(ref x1, c + 16) * y1) + b1;
+            sums = TSums.Add(sums, ref rx, ref ry, (nuint)c);
         }
 
-        return (ReduceTree(a0 + a1), ReduceTree(b0 + b1));
+        if (c == n)
+        {
+            // The whole tree in registers.
+            return TSums.Tree(sums);
+        }
+
+        Span<float> partial = stackalloc float[DotLanes];
+        TSums.Store(sums, ref MemoryMarshal.GetReference(partial));
+        return FinishDot(x, y, c, partial);
     }
 
-    /// <summary><see cref="Dot"/> of two rows with one vector, n a multiple of <see cref="DotLanes"/>, 256 bits wide.</summary>
-    /// <param name="x0">The first row.</param>
-    /// <param name="x1">The second row.</param>
-    /// <param name="y">The shared vector.</param>
-    /// <param name="n">The length, a multiple of <see cref="DotLanes"/>.</param>
-    /// <returns>Both dot products.</returns>
+    /// <summary>
+    /// The <see cref="Dots"/> of the entries two at a time, d a multiple of <see cref="DotLanes"/>, with the partials in
+    /// registers of <typeparamref name="TSums"/>'s width.
+    /// </summary>
+    /// <typeparam name="TSums">The partials' register layout.</typeparam>
+    /// <returns>The number of entries done (the last odd one is left to the caller).</returns>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static (float, float) DotPair256(ref float x0, ref float x1, ref float y, int n)
+    private static int DotPairs<TSums>(ReadOnlySpan<int> indices, ReadOnlySpan<float> weights, int d, ReadOnlySpan<float> gradient, Span<float> destination)
+        where TSums : struct, IDotPartials<TSums>
     {
-        Vector256<float> a0 = Vector256<float>.Zero, a1 = Vector256<float>.Zero, a2 = Vector256<float>.Zero, a3 = Vector256<float>.Zero;
-        Vector256<float> b0 = Vector256<float>.Zero, b1 = Vector256<float>.Zero, b2 = Vector256<float>.Zero, b3 = Vector256<float>.Zero;
-        for (nuint c = 0; c < (nuint)n; c += DotLanes)
+        ref var w = ref MemoryMarshal.GetReference(weights);
+        ref var g = ref MemoryMarshal.GetReference(gradient);
+        var j = 0;
+        for (; j + 2 <= indices.Length; j += 2)
         {
-            var y0 = Vector256.LoadUnsafe(ref y, c);
-            var y1 = Vector256.LoadUnsafe(ref y, c + 8);
-            var y2 = Vector256.LoadUnsafe(ref y, c + 16);
-            var y3 = Vector256.LoadUnsafe(ref y, c + 24);
-            a0 = (Vector256.LoadUnsafe(ref x0, c) * y0) + a0;
-            a1 = (Vector256.LoadUnsafe(ref x0, c + 8) * y1) + a1;
-            a2 = (Vector256.LoadUnsafe(ref x0, c + 16) * y2) + a2;
-            a3 = (Vector256.LoadUnsafe(ref x0, c + 24) * y3) + a3;
-            b0 = (Vector256.LoadUnsafe(ref x1, c) * y0) + b0;
-            b1 = (Vector256.LoadUnsafe(ref x1, c + 8) * y1) + b1;
-            b2 = (Vector256.LoadUnsafe(ref x1, c + 16) * y2) + b2;
-            b3 = (Vector256.LoadUnsafe(ref x1, c + 24) * y3) + b3;
+            ref var x0 = ref Unsafe.Add(ref w, indices[j] * d);
+            ref var x1 = ref Unsafe.Add(ref w, indices[j + 1] * d);
+            var first = TSums.Zero;
+            var second = TSums.Zero;
+            for (nuint c = 0; c < (nuint)d; c += DotLanes)
+            {
+                (first, second) = TSums.AddPair(first, second, ref x0, ref x1, ref g, c);
+            }
+
+            destination[j] = TSums.Tree(first);
+            destination[j + 1] = TSums.Tree(second);
         }
 
-        return (ReduceTree((a0 + a2) + (a1 + a3)), ReduceTree((b0 + b2) + (b1 + b3)));
+        return j;
     }
 
     /// <summary>
@@ -262,38 +212,6 @@ internal static class SparseRowKernels
         return partial[0];
     }
 
-    /// <summary>The halving tree over 16 float partials held in one 512-bit register: l + l + 8, l + l + 4, l + l + 2, l + l + 1.</summary>
-    /// <param name="v">Partials 0..15.</param>
-    /// <returns>Their sum in the tree's order.</returns>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float ReduceTree(Vector512<float> v) => ReduceTree(v.GetLower() + v.GetUpper());
-
-    /// <summary>The halving tree over 8 float partials: l + l + 4, l + l + 2, l + l + 1.</summary>
-    /// <param name="v">Partials 0..7.</param>
-    /// <returns>Their sum in the tree's order.</returns>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float ReduceTree(Vector256<float> v)
-    {
-        var t = v.GetLower() + v.GetUpper();
-        return (t.GetElement(0) + t.GetElement(2)) + (t.GetElement(1) + t.GetElement(3));
-    }
-
-    /// <summary>The halving tree over 8 double partials: l + l + 4, l + l + 2, l + l + 1.</summary>
-    /// <param name="v">Partials 0..7.</param>
-    /// <returns>Their sum in the tree's order.</returns>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static double ReduceTree(Vector512<double> v) => ReduceTree(v.GetLower() + v.GetUpper());
-
-    /// <summary>The halving tree over 4 double partials: l + l + 2, l + l + 1.</summary>
-    /// <param name="v">Partials 0..3.</param>
-    /// <returns>Their sum in the tree's order.</returns>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static double ReduceTree(Vector256<double> v)
-    {
-        var u = v.GetLower() + v.GetUpper();
-        return u.GetElement(0) + u.GetElement(1);
-    }
-
     /// <summary>
     /// gradient[c] = scale · (reconstruction[c] - target[c]) with the difference rounded to float, and returns
     /// Σ_c (reconstruction[c] - target[c])² in double: each square is exact in double (a float has 24 significant bits),
@@ -307,76 +225,31 @@ internal static class SparseRowKernels
     /// <returns>The row's squared error.</returns>
     public static double SquaredErrorWithGradient(ReadOnlySpan<float> reconstruction, ReadOnlySpan<float> target, float scale, Span<float> gradient, KernelPath path)
     {
-        var n = reconstruction.Length;
         Span<double> partial = stackalloc double[ErrorLanes];
-        ref var rr = ref MemoryMarshal.GetReference(reconstruction);
-        ref var rt = ref MemoryMarshal.GetReference(target);
-        ref var rg = ref MemoryMarshal.GetReference(gradient);
-        ref var rp = ref MemoryMarshal.GetReference(partial);
-        var c = 0;
-        if (path == KernelPath.Avx512Fma && Vector512.IsHardwareAccelerated)
+        int c;
+        if (path == KernelPath.Avx512Fma && ErrorPartials512.IsSupported)
         {
-            var s = Vector512.Create(scale);
-            var a0 = Vector512<double>.Zero;
-            var a1 = Vector512<double>.Zero;
-            for (; c + ErrorLanes <= n; c += ErrorLanes)
+            c = SquaredErrorColumns<ErrorPartials512>(reconstruction, target, scale, gradient, partial, out var total);
+            if (c == reconstruction.Length)
             {
-                var diff = Vector512.LoadUnsafe(ref rr, (nuint)c) - Vector512.LoadUnsafe(ref rt, (nuint)c);
-                (s * diff).StoreUnsafe(ref rg, (nuint)c);
-                var lower = Vector512.WidenLower(diff);
-                var upper = Vector512.WidenUpper(diff);
-                a0 = (lower * lower) + a0;
-                a1 = (upper * upper) + a1;
+                return total;
             }
-
-            if (c == n)
-            {
-                // The tree in registers: lanes l + l + 8, then l + l + 4, l + l + 2, l + l + 1.
-                return ReduceTree(a0 + a1);
-            }
-
-            a0.StoreUnsafe(ref rp);
-            a1.StoreUnsafe(ref rp, 8);
         }
-        else if (path != KernelPath.Scalar && Vector256.IsHardwareAccelerated)
+        else if (path != KernelPath.Scalar && ErrorPartials256.IsSupported)
         {
-            var s = Vector256.Create(scale);
-            var a0 = Vector256<double>.Zero;
-            var a1 = Vector256<double>.Zero;
-            var a2 = Vector256<double>.Zero;
-            var a3 = Vector256<double>.Zero;
-            for (; c + ErrorLanes <= n; c += ErrorLanes)
+            c = SquaredErrorColumns<ErrorPartials256>(reconstruction, target, scale, gradient, partial, out var total);
+            if (c == reconstruction.Length)
             {
-                var diff0 = Vector256.LoadUnsafe(ref rr, (nuint)c) - Vector256.LoadUnsafe(ref rt, (nuint)c);
-                var diff1 = Vector256.LoadUnsafe(ref rr, (nuint)(c + 8)) - Vector256.LoadUnsafe(ref rt, (nuint)(c + 8));
-                (s * diff0).StoreUnsafe(ref rg, (nuint)c);
-                (s * diff1).StoreUnsafe(ref rg, (nuint)(c + 8));
-                var q0 = Vector256.WidenLower(diff0);
-                var q1 = Vector256.WidenUpper(diff0);
-                var q2 = Vector256.WidenLower(diff1);
-                var q3 = Vector256.WidenUpper(diff1);
-                a0 = (q0 * q0) + a0;
-                a1 = (q1 * q1) + a1;
-                a2 = (q2 * q2) + a2;
-                a3 = (q3 * q3) + a3;
+                return total;
             }
-
-            if (c == n)
-            {
-                return ReduceTree((a0 + a2) + (a1 + a3));
-            }
-
-            a0.StoreUnsafe(ref rp);
-            a1.StoreUnsafe(ref rp, 4);
-            a2.StoreUnsafe(ref rp, 8);
-            a3.StoreUnsafe(ref rp, 12);
         }
         else
         {
+            c = 0;
             partial.Clear();
         }
 
-        for (; c < n; c++)
+        for (; c < reconstruction.Length; c++)
         {
             var diff = reconstruction[c] - target[c];
             gradient[c] = scale * diff;
@@ -392,6 +265,45 @@ internal static class SparseRowKernels
         }
 
         return partial[0];
+    }
+
+    /// <summary>
+    /// The whole blocks of <see cref="ErrorLanes"/> columns of <see cref="SquaredErrorWithGradient"/>, with the partials in
+    /// registers of <typeparamref name="TSums"/>'s width.
+    /// </summary>
+    /// <typeparam name="TSums">The partials' register layout.</typeparam>
+    /// <param name="reconstruction">The decoded row.</param>
+    /// <param name="target">The row it should match.</param>
+    /// <param name="scale">The gradient's scale.</param>
+    /// <param name="gradient">Receives the output gradient of the columns summed.</param>
+    /// <param name="partial">Receives the partials when columns are left over.</param>
+    /// <param name="total">The squared error when no column is left over (the tree in registers).</param>
+    /// <returns>The first column not summed.</returns>
+    private static int SquaredErrorColumns<TSums>(ReadOnlySpan<float> reconstruction, ReadOnlySpan<float> target, float scale, Span<float> gradient, Span<double> partial, out double total)
+        where TSums : struct, IErrorPartials<TSums>
+    {
+        var n = reconstruction.Length;
+        ref var rr = ref MemoryMarshal.GetReference(reconstruction);
+        ref var rt = ref MemoryMarshal.GetReference(target);
+        ref var rg = ref MemoryMarshal.GetReference(gradient);
+        var sums = TSums.Zero;
+        var c = 0;
+        for (; c + ErrorLanes <= n; c += ErrorLanes)
+        {
+            sums = TSums.Add(sums, ref rr, ref rt, ref rg, scale, (nuint)c);
+        }
+
+        total = 0;
+        if (c == n)
+        {
+            total = TSums.Tree(sums);
+        }
+        else
+        {
+            TSums.Store(sums, ref MemoryMarshal.GetReference(partial));
+        }
+
+        return c;
     }
 
     /// <summary>
