@@ -160,7 +160,7 @@ internal static class EncoderPass
     /// and the packed W_enc is streamed once per block (a few times per batch) instead of once per 96 rows. The dead
     /// latents' selection runs alongside on each chunk's dead entries (a second running top k, then sorted by
     /// decreasing value). The codes are those of <see cref="TopKActivation.Forward"/> and
-    /// <see cref="TopKSelection.SelectFromSubset"/> on whole rows, bit for bit.
+    /// <see cref="HeapTopK.SelectFromSubset"/> on whole rows, bit for bit.
     /// </summary>
     private static void RunTopKStreaming(SparseAutoencoder sae, int k, PackedRightOperand packedEncoder, Matrix input, SparseCodes codes, float[]? activePre, Matrix? centered, DeadLatentRequest? dead, int workers)
     {
@@ -288,7 +288,7 @@ internal static class EncoderPass
 
     /// <summary>
     /// Sorts positive entries by decreasing value, ties by increasing index (the order of
-    /// <see cref="TopKSelection.SelectFromSubset"/>): for positive floats the bit pattern grows with the value, so the
+    /// <see cref="HeapTopK.SelectFromSubset"/>): for positive floats the bit pattern grows with the value, so the
     /// key (~bits, index) sorts ascending into that order.
     /// </summary>
     private static void SortByDecreasingValue(Span<int> indices, Span<float> values)
@@ -368,7 +368,7 @@ internal static class EncoderPass
                 {
                     var auxIndices = dead.Codes.IndexSlot(b);
                     var auxValues = dead.Codes.ValueSlot(b);
-                    var auxCount = TopKSelection.SelectFromSubset(row, dead.DeadLatents, dead.Codes.Capacity, auxIndices, auxValues);
+                    var auxCount = HeapTopK.SelectFromSubset(row, dead.DeadLatents, dead.Codes.Capacity, auxIndices, auxValues);
                     while (auxCount > 0 && !(auxValues[auxCount - 1] > 0))
                     {
                         auxCount--;

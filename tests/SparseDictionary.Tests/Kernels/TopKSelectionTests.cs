@@ -49,19 +49,6 @@ public class TopKSelectionTests
         }
     }
 
-    [Fact]
-    public void SelectFromSubset_OnlyConsidersTheSubset()
-    {
-        var values = TestData.Gaussian(300, 5);
-        var subset = Enumerable.Range(0, 300).Where(i => i % 3 == 1).ToArray();
-        var indices = new int[10];
-        var selected = new float[10];
-        var count = TopKSelection.SelectFromSubset(values, subset, 10, indices, selected);
-        var expected = subset.OrderByDescending(i => values[i]).ThenBy(i => i).Take(10).ToArray();
-        count.Should().Be(10);
-        indices.Should().Equal(expected);
-    }
-
     [Theory]
     [MemberData(nameof(TestData.Paths), MemberType = typeof(TestData))]
     public void Select_RanksNaNBelowEveryNumber(KernelPath path)
