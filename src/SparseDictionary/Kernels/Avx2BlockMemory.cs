@@ -61,7 +61,7 @@ internal readonly unsafe struct Avx2BlockMemory : IBlockMemory256
     /// overwrites or that lie past the count returned. Near the outputs' ends the kept lanes are written one by one.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static int WriteKept(float* values, int* indices, int at, int room, Vector256<float> block, Vector256<int> positions, uint kept)
+    public static int WriteKept(float* values, int* indices, int at, int room, Vector256<float> block, Vector256<int> positions, uint kept, float* source, int* sourceIndices, int offset)
     {
         if (at <= room - Lanes)
         {
@@ -71,7 +71,7 @@ internal readonly unsafe struct Avx2BlockMemory : IBlockMemory256
             return at + BitOperations.PopCount(kept);
         }
 
-        return Vector256BlockMemory.WriteKept(values, indices, at, room, block, positions, kept);
+        return Vector256BlockMemory.WriteKept(values, indices, at, room, block, positions, kept, source, sourceIndices, offset);
     }
 
     /// <summary>A vector mask of the first <paramref name="lanes"/> lanes (0 to 8).</summary>

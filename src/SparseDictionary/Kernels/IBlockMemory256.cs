@@ -19,7 +19,8 @@ internal unsafe interface IBlockMemory256
     /// <summary>
     /// Writes the lanes of <paramref name="block"/> and <paramref name="positions"/> set in <paramref name="kept"/>, in
     /// lane order, from position <paramref name="at"/> of two outputs of <paramref name="room"/> entries (the caller has
-    /// checked that they fit); returns <paramref name="at"/> plus their number.
+    /// checked that they fit); returns <paramref name="at"/> plus their number. The block lies in memory as
+    /// <see cref="ISelectionLanes{TValues, TIndices, TCounts}.WriteKept"/> describes.
     /// </summary>
-    static abstract int WriteKept(float* values, int* indices, int at, int room, Vector256<float> block, Vector256<int> positions, uint kept);
+    static abstract int WriteKept(float* values, int* indices, int at, int room, Vector256<float> block, Vector256<int> positions, uint kept, float* source, int* sourceIndices, int offset);
 }

@@ -63,7 +63,13 @@ internal unsafe interface ISelectionLanes<TValues, TIndices, TCounts>
     /// <paramref name="at"/> plus their number. The caller has checked that they fit; output entries past them may be
     /// overwritten, never past <paramref name="room"/>.
     /// </summary>
-    static abstract int WriteKept(float* values, int* indices, int at, int room, TValues block, TValues minimum, TIndices positions, uint kept);
+    /// <remarks>
+    /// The block also lies in memory: lane j is <c>source[offset + j]</c>, at position <c>sourceIndices[offset + j]</c>,
+    /// or <c>offset + j</c> where <paramref name="sourceIndices"/> is null. A width that copies kept lanes one by one
+    /// reads them from there, rather than reading a register's lane by a run-time lane number (which stores the whole
+    /// register to the stack for every lane read).
+    /// </remarks>
+    static abstract int WriteKept(float* values, int* indices, int at, int room, TValues block, TValues minimum, TIndices positions, uint kept, float* source, int* sourceIndices, int offset);
 
     /// <summary><paramref name="counts"/> plus the number of lanes of <paramref name="values"/> &gt;= <paramref name="minimum"/>.</summary>
     static abstract TCounts CountAtLeast(TCounts counts, TValues values, TValues minimum);

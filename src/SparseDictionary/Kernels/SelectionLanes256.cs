@@ -55,8 +55,8 @@ internal readonly unsafe struct SelectionLanes256<TMemory> : ISelectionLanes<Vec
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static int WriteKept(float* values, int* indices, int at, int room, Vector256<float> block, Vector256<float> minimum, Vector256<int> positions, uint kept) =>
-        TMemory.WriteKept(values, indices, at, room, block, positions, kept);
+    public static int WriteKept(float* values, int* indices, int at, int room, Vector256<float> block, Vector256<float> minimum, Vector256<int> positions, uint kept, float* source, int* sourceIndices, int offset) =>
+        TMemory.WriteKept(values, indices, at, room, block, positions, kept, source, sourceIndices, offset);
 
     /// <summary>
     /// <paramref name="counts"/> minus the compare result: a true compare is all ones (-1 as an integer), so subtracting

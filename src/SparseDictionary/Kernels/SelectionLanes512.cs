@@ -71,7 +71,7 @@ internal readonly unsafe struct SelectionLanes512 : ISelectionLanes<Vector512<fl
     /// goes through a vector register on every block, written or not. <paramref name="kept"/> serves only to count.</para>
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static int WriteKept(float* values, int* indices, int at, int room, Vector512<float> block, Vector512<float> minimum, Vector512<int> positions, uint kept)
+    public static int WriteKept(float* values, int* indices, int at, int room, Vector512<float> block, Vector512<float> minimum, Vector512<int> positions, uint kept, float* source, int* sourceIndices, int offset)
     {
         var keep = Vector512.GreaterThanOrEqual(block, minimum);
         if (at <= room - Vector512<float>.Count)

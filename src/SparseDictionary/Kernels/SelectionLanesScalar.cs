@@ -56,7 +56,7 @@ internal readonly unsafe struct SelectionLanesScalar : ISelectionLanes<float, in
     /// <paramref name="at"/> plus <paramref name="kept"/> (0 or 1): a dropped entry is overwritten by the next one.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static int WriteKept(float* values, int* indices, int at, int room, float block, float minimum, int positions, uint kept)
+    public static int WriteKept(float* values, int* indices, int at, int room, float block, float minimum, int positions, uint kept, float* source, int* sourceIndices, int offset)
     {
         if (at < room)
         {

@@ -150,7 +150,7 @@ internal static unsafe class SelectionPasses<TLanes, TValues, TIndices, TCounts>
                         ThrowNoRoom(room);
                     }
 
-                    written = TLanes.WriteKept(outValues, outIndices, written, room, v, t, TLanes.LoadIndices(rowIndices + i), kept);
+                    written = TLanes.WriteKept(outValues, outIndices, written, room, v, t, TLanes.LoadIndices(rowIndices + i), kept, row, rowIndices, i);
                 }
             }
 
@@ -165,7 +165,7 @@ internal static unsafe class SelectionPasses<TLanes, TValues, TIndices, TCounts>
                         ThrowNoRoom(room);
                     }
 
-                    written = TLanes.WriteKept(outValues, outIndices, written, room, v, t, TLanes.LoadLastIndices(rowIndices, first, n), kept);
+                    written = TLanes.WriteKept(outValues, outIndices, written, room, v, t, TLanes.LoadLastIndices(rowIndices, first, n), kept, row, rowIndices, first);
                 }
             }
         }
@@ -229,13 +229,13 @@ internal static unsafe class SelectionPasses<TLanes, TValues, TIndices, TCounts>
                     return -1;
                 }
 
-                m = TLanes.WriteKept(outValues, outIndices, m, room, v0, f, positions, bits0);
+                m = TLanes.WriteKept(outValues, outIndices, m, room, v0, f, positions, bits0, row, null, i);
                 positions = TLanes.Advance(positions, lanes);
-                m = TLanes.WriteKept(outValues, outIndices, m, room, v1, f, positions, bits1);
+                m = TLanes.WriteKept(outValues, outIndices, m, room, v1, f, positions, bits1, row, null, i + lanes);
                 positions = TLanes.Advance(positions, lanes);
-                m = TLanes.WriteKept(outValues, outIndices, m, room, v2, f, positions, bits2);
+                m = TLanes.WriteKept(outValues, outIndices, m, room, v2, f, positions, bits2, row, null, i + (2 * lanes));
                 positions = TLanes.Advance(positions, lanes);
-                m = TLanes.WriteKept(outValues, outIndices, m, room, v3, f, positions, bits3);
+                m = TLanes.WriteKept(outValues, outIndices, m, room, v3, f, positions, bits3, row, null, i + (3 * lanes));
                 positions = TLanes.Advance(positions, lanes);
             }
 
@@ -249,7 +249,7 @@ internal static unsafe class SelectionPasses<TLanes, TValues, TIndices, TCounts>
                     return -1;
                 }
 
-                m = TLanes.WriteKept(outValues, outIndices, m, room, v, f, positions, kept);
+                m = TLanes.WriteKept(outValues, outIndices, m, room, v, f, positions, kept, row, null, i);
                 positions = TLanes.Advance(positions, lanes);
             }
 
@@ -262,7 +262,7 @@ internal static unsafe class SelectionPasses<TLanes, TValues, TIndices, TCounts>
                     return -1;
                 }
 
-                m = TLanes.WriteKept(outValues, outIndices, m, room, v, f, TLanes.Positions(first), kept);
+                m = TLanes.WriteKept(outValues, outIndices, m, room, v, f, TLanes.Positions(first), kept, row, null, first);
             }
         }
 

@@ -40,15 +40,18 @@ internal readonly unsafe struct Vector256BlockMemory : IBlockMemory256
     public static Vector256<int> LoadLastIndices(int* row, int first, int length) =>
         length - first >= Lanes ? Vector256.Load(row + first) : LoadShort(row + first, length - first, 0);
 
-    /// <summary>Copies the kept lanes one by one (a loop over the set bits of <paramref name="kept"/>).</summary>
+    /// <summary>
+    /// Copies the kept lanes one by one (a loop over the set bits of <paramref name="kept"/>), read from the block's
+    /// place in memory rather than from the registers (see <see cref="ISelectionLanes{TValues, TIndices, TCounts}.WriteKept"/>).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static int WriteKept(float* values, int* indices, int at, int room, Vector256<float> block, Vector256<int> positions, uint kept)
+    public static int WriteKept(float* values, int* indices, int at, int room, Vector256<float> block, Vector256<int> positions, uint kept, float* source, int* sourceIndices, int offset)
     {
         while (kept != 0)
         {
-            var lane = BitOperations.TrailingZeroCount(kept);
-            values[at] = block.GetElement(lane);
-            indices[at++] = positions.GetElement(lane);
+            var entry = offset + BitOperations.TrailingZeroCount(kept);
+            values[at] = source[entry];
+            indices[at++] = sourceIndices == null ? entry : sourceIndices[entry];
             kept &= kept - 1;
         }
 
@@ -56,16 +59,29 @@ internal readonly unsafe struct Vector256BlockMemory : IBlockMemory256
     }
 
     /// <summary>The <paramref name="count"/> (0 to 7) entries at <paramref name="source"/>, then <paramref name="fill"/>.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    /// <remarks>
+    /// Built in a local buffer, inline: a call here would keep the callers' accumulators in memory rather than in
+    /// registers throughout their loops (the register allocator spills what lives across a call), which made the
+    /// portable path's maximum and filter passes several times slower.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<T> LoadShort<T>(T* source, int count, T fill)
         where T : unmanaged
     {
-        var block = Vector256.Create(fill);
-        for (var lane = 0; lane < count; lane++)
+        var block = default(EightLanes<T>);
+        for (var lane = 0; lane < Lanes; lane++)
         {
-            block = block.WithElement(lane, source[lane]);
+            block[lane] = lane < count ? source[lane] : fill;
         }
 
-        return block;
+        return Unsafe.As<EightLanes<T>, Vector256<T>>(ref block);
+    }
+
+    /// <summary>Room for the 8 lanes of a 256-bit vector of 4-byte entries.</summary>
+    [InlineArray(Lanes)]
+    private struct EightLanes<T>
+        where T : unmanaged
+    {
+        private T _lane;
     }
 }
