@@ -23,9 +23,11 @@ namespace SparseDictionary.Benchmarks;
 /// <para>
 /// Baseline: <see cref="FullSort"/> sorts the whole row (value descending) and keeps the first k, listed by index: what
 /// a plain implementation would do. <see cref="ScalarPath"/>, <see cref="Vector256Path"/>, <see cref="Avx2FmaPath"/>
-/// and <see cref="Avx512FmaPath"/> run the kernel on each path (Vector256 and Avx2Fma run the same 8-lane code;
-/// Avx512Fma counts 16 entries per compare and copies with compress instructions, and falls back to the 8-lane code on
-/// a CPU without AVX-512); <see cref="BestPath"/> is what training uses on this CPU.
+/// and <see cref="Avx512FmaPath"/> run the kernel on each path (Vector256 and Avx2Fma share the 8-lane passes:
+/// Avx2Fma reads a row's short last block with masked loads and copies kept entries through a permutation table,
+/// Vector256 overlaps the last block and copies kept entries one by one; Avx512Fma counts 16 entries per compare and
+/// copies with compress instructions, and falls back to the portable 8-lane code on a CPU without AVX-512);
+/// <see cref="BestPath"/> is what training uses on this CPU.
 /// </para>
 /// <para>
 /// Run: <c>dotnet run -c Release --project benchmarks/SparseDictionary.Benchmarks -- --filter '*TopK*' --job short</c>.
