@@ -3,6 +3,7 @@ using SparseDictionary.Tests.Support;
 
 namespace SparseDictionary.Tests.Kernels;
 
+/// <summary>Gemm.Multiply against a double reference over awkward shapes and every path; argument checks; thread and path agreement.</summary>
 public class GemmTests
 {
     private static readonly int[] s_sizes = [0, 1, 2, 3, 5, 7, 8, 15, 16, 17, 31, 33, 64, 65, 127, 257];
@@ -99,8 +100,8 @@ public class GemmTests
         foreach (int k in new[] { 0, 1, 300 })
         {
             const int m = 13, n = 37;
-            float[] a = RandomMatrix(m * k, 5);
-            float[] b = RandomMatrix(k * n, 6);
+            float[] a = GemmTestData.RandomMatrix(m * k, 5);
+            float[] b = GemmTestData.RandomMatrix(k * n, 6);
             float[] c = new float[m * n];
             Array.Fill(c, float.NaN);
 
@@ -139,9 +140,9 @@ public class GemmTests
     {
         using var _ = KernelPaths.Force(path);
         int m = path is KernelPath.Avx2Fma or KernelPath.Avx512Fma ? 517 : 203, n = 611, k = 300;
-        float[] a = RandomMatrix(m * k, 10);
-        float[] b = RandomMatrix(n * k, 11);
-        float[] c0 = RandomMatrix(m * n, 12);
+        float[] a = GemmTestData.RandomMatrix(m * k, 10);
+        float[] b = GemmTestData.RandomMatrix(n * k, 11);
+        float[] c0 = GemmTestData.RandomMatrix(m * n, 12);
         float[] serial = (float[])c0.Clone();
         float[] parallel = (float[])c0.Clone();
         float[] two = (float[])c0.Clone();
@@ -150,169 +151,8 @@ public class GemmTests
         Gemm.Multiply(false, true, m, n, k, 0.75f, a, k, b, k, 0.5f, parallel, n, maxDegreeOfParallelism: -1);
         Gemm.Multiply(false, true, m, n, k, 0.75f, a, k, b, k, 0.5f, two, n, maxDegreeOfParallelism: 2);
 
-        Bits(parallel).Should().Equal(Bits(serial));
-        Bits(two).Should().Equal(Bits(serial));
-    }
-
-    [Theory]
-    [MemberData(nameof(Paths))]
-    public void Packed_right_operand_gives_the_same_bits_as_the_plain_call_in_any_row_blocks(KernelPath path)
-    {
-        using var _ = KernelPaths.Force(path);
-        int m = 250, n = path == KernelPath.Scalar ? 300 : 1000, k = 520;
-        float[] a = RandomMatrix(m * k, 20);
-        float[] w = RandomMatrix(n * k, 21);
-        float[] expected = new float[m * n];
-        Gemm.Multiply(false, true, m, n, k, 1f, a, k, w, k, 0f, expected, n);
-
-        using PackedRightOperand packed = Gemm.PackRight(true, k, n, w, k);
-        packed.Depth.Should().Be(k);
-        packed.Columns.Should().Be(n);
-
-        float[] whole = new float[m * n];
-        Array.Fill(whole, float.NaN);
-        Gemm.Multiply(false, m, 1f, a, k, packed, 0f, whole, n, maxDegreeOfParallelism: 1);
-        Bits(whole).Should().Equal(Bits(expected));
-
-        // Row blocks of awkward heights, each a separate call against the same packed operand.
-        float[] blocks = new float[m * n];
-        int row = 0;
-        foreach (int rows in new[] { 32, 1, 7, 64, 100, 46 })
-        {
-            Gemm.Multiply(false, rows, 1f, a.AsSpan(row * k), k, packed, 0f, blocks.AsSpan(row * n), n);
-            row += rows;
-        }
-
-        row.Should().Be(m);
-        Bits(blocks).Should().Equal(Bits(expected));
-    }
-
-    [Theory]
-    [MemberData(nameof(TestData.Paths), MemberType = typeof(TestData))]
-    public void Column_strips_of_a_packed_left_operand_give_the_same_bits_as_the_whole_product(KernelPath path)
-    {
-        // Column ranges starting on any micro-panel (odd ones too), of awkward widths, with beta 0 and 0.5, one and
-        // several depth blocks, transposed and plain A.
-        using var _ = KernelPaths.Force(path);
-        foreach (var (m, n, k, transposeA) in new[] { (37, 200, 290, false), (12, 61, 70, true), (1, 16, 600, false), (25, 100, 256, false) })
-        {
-            float[] a = RandomMatrix(m * k, 50);
-            float[] b = RandomMatrix(n * k, 51);
-            float[] c0 = RandomMatrix(m * n, 52);
-            using PackedRightOperand packed = Gemm.PackRight(true, k, n, b, k);
-            using PackedLeftOperand left = Gemm.PackLeft(transposeA, m, k, a, transposeA ? m : k);
-            foreach (float beta in new[] { 0f, 0.5f })
-            {
-                float[] expected = (float[])c0.Clone();
-                Gemm.Multiply(transposeA, true, m, n, k, 0.75f, a, transposeA ? m : k, b, k, beta, expected, n);
-                foreach (var (col0, cols) in new[] { (0, n), (16, Math.Min(33, n - 16)), (n / 16 * 16, n - (n / 16 * 16)), (0, 1) })
-                {
-                    if (cols < 1)
-                    {
-                        continue;
-                    }
-
-                    float[] strip = new float[m * cols];
-                    for (int i = 0; i < m; i++)
-                    {
-                        c0.AsSpan((i * n) + col0, cols).CopyTo(strip.AsSpan(i * cols));
-                    }
-
-                    Gemm.MultiplyStrips(left, packed, col0, cols, 0.75f, beta, strip, cols);
-                    float[] expectedStrip = new float[m * cols];
-                    for (int i = 0; i < m; i++)
-                    {
-                        expected.AsSpan((i * n) + col0, cols).CopyTo(expectedStrip.AsSpan(i * cols));
-                    }
-
-                    Bits(strip).Should().Equal(Bits(expectedStrip), $"{m} x {n} x {k}, transposeA {transposeA}, beta {beta}, columns [{col0}, {col0 + cols})");
-                }
-            }
-        }
-    }
-
-    [Fact]
-    public void Column_strips_reject_bad_ranges_and_depths()
-    {
-        using PackedRightOperand packed = Gemm.PackRight(true, 8, 40, RandomMatrix(320, 1), 8);
-        using PackedLeftOperand left = Gemm.PackLeft(false, 3, 8, RandomMatrix(24, 2), 8);
-        using PackedLeftOperand deeper = Gemm.PackLeft(false, 3, 9, RandomMatrix(27, 3), 9);
-        float[] c = new float[3 * 40];
-        Action unaligned = () => Gemm.MultiplyStrips(left, packed, 8, 8, 1f, 0f, c, 40);
-        Action outside = () => Gemm.MultiplyStrips(left, packed, 32, 9, 1f, 0f, c, 40);
-        Action depth = () => Gemm.MultiplyStrips(deeper, packed, 0, 40, 1f, 0f, c, 40);
-        Action shortC = () => Gemm.MultiplyStrips(left, packed, 0, 40, 1f, 0f, new float[100], 40);
-        Action noRows = () => Gemm.PackLeft(false, 0, 8, [], 8);
-        unaligned.Should().Throw<ArgumentOutOfRangeException>().WithMessage("*[8, 16)*multiple of 16*");
-        outside.Should().Throw<ArgumentOutOfRangeException>().WithMessage("*[32, 41)*40 columns*");
-        depth.Should().Throw<ArgumentException>().WithMessage("*depth 9*depth 8*");
-        shortC.Should().Throw<ArgumentException>();
-        noRows.Should().Throw<ArgumentOutOfRangeException>();
-    }
-
-    [Theory]
-    [InlineData(false, false)]
-    [InlineData(true, false)]
-    [InlineData(false, true)]
-    [InlineData(true, true)]
-    public void Packed_right_operand_matches_reference_for_every_transpose(bool transposeA, bool transposeB)
-    {
-        const int m = 37, n = 45, k = 290, pad = 3;
-        float[] a = RandomMatrix(((transposeA ? k : m) * ((transposeA ? m : k) + pad)) + 5, 30);
-        float[] b = RandomMatrix(((transposeB ? n : k) * ((transposeB ? k : n) + pad)) + 5, 31);
-        int lda = (transposeA ? m : k) + pad, ldb = (transposeB ? k : n) + pad, ldc = n + pad;
-        float[] c = RandomMatrix(m * ldc, 32);
-        float[] plain = (float[])c.Clone();
-
-        using PackedRightOperand packed = Gemm.PackRight(transposeB, k, n, b, ldb);
-        Gemm.Multiply(transposeA, m, 0.5f, a, lda, packed, 2f, c, ldc);
-        Gemm.Multiply(transposeA, transposeB, m, n, k, 0.5f, a, lda, b, ldb, 2f, plain, ldc);
-
-        Bits(c).Should().Equal(Bits(plain));
-    }
-
-    [Theory]
-    [MemberData(nameof(TestData.Paths), MemberType = typeof(TestData))]
-    public void Packed_right_operand_in_a_lent_buffer_gives_the_same_bits(KernelPath path)
-    {
-        // Lent buffers of exactly the packed length (no room to align), with room, and too short (a rented one is used);
-        // n a multiple of 16 (no padded columns) and not.
-        using var _ = KernelPaths.Force(path);
-        foreach (var (m, n, k) in new[] { (37, 48, 290), (13, 45, 70), (1, 16, 257) })
-        {
-            float[] a = RandomMatrix(m * k, 40);
-            float[] b = RandomMatrix(n * k, 41);
-            float[] expected = new float[m * n];
-            using (PackedRightOperand rented = Gemm.PackRight(true, k, n, b, k))
-            {
-                Gemm.Multiply(false, m, 1f, a, k, rented, 0f, expected, n);
-            }
-
-            int packedLength = k * ((n + 15) / 16 * 16);
-            foreach (int length in new[] { packedLength, packedLength + 17, packedLength - 1 })
-            {
-                float[] lent = RandomMatrix(length, 42);
-                float[] c = new float[m * n];
-                using (PackedRightOperand packed = Gemm.PackRight(true, k, n, b, k, destination: lent))
-                {
-                    Gemm.Multiply(false, m, 1f, a, k, packed, 0f, c, n);
-                }
-
-                Bits(c).Should().Equal(Bits(expected), $"{m} x {n} x {k}, lent {length} of {packedLength}");
-            }
-        }
-    }
-
-    [Fact]
-    public void Packed_right_operand_throws_after_dispose()
-    {
-        PackedRightOperand packed = Gemm.PackRight(false, 2, 2, [1f, 2f, 3f, 4f], 2);
-        packed.Dispose();
-        packed.Dispose();
-
-        Action act = () => Gemm.Multiply(false, 1, 1f, [1f, 1f], 2, packed, 0f, new float[2], 2);
-
-        act.Should().Throw<ObjectDisposedException>();
+        GemmTestData.Bits(parallel).Should().Equal(GemmTestData.Bits(serial));
+        GemmTestData.Bits(two).Should().Equal(GemmTestData.Bits(serial));
     }
 
     [Fact]
@@ -365,8 +205,8 @@ public class GemmTests
     public void Multiply_tolerates_concurrent_callers()
     {
         const int m = 150, n = 260, k = 270;
-        float[] a = RandomMatrix(m * k, 40);
-        float[] b = RandomMatrix(k * n, 41);
+        float[] a = GemmTestData.RandomMatrix(m * k, 40);
+        float[] b = GemmTestData.RandomMatrix(k * n, 41);
         float[] expected = new float[m * n];
         Gemm.Multiply(false, false, m, n, k, 1f, a, k, b, n, 0f, expected, n, maxDegreeOfParallelism: 1);
 
@@ -379,7 +219,7 @@ public class GemmTests
 
         foreach (float[] r in results)
         {
-            Bits(r).Should().Equal(Bits(expected));
+            GemmTestData.Bits(r).Should().Equal(GemmTestData.Bits(expected));
         }
     }
 
@@ -388,9 +228,9 @@ public class GemmTests
     {
         // Both round the product and the sum separately, in the same order per element.
         const int m = 41, n = 53, k = 300;
-        float[] a = RandomMatrix(m * k, 50);
-        float[] b = RandomMatrix(k * n, 51);
-        float[] scalar = RandomMatrix(m * n, 52);
+        float[] a = GemmTestData.RandomMatrix(m * k, 50);
+        float[] b = GemmTestData.RandomMatrix(k * n, 51);
+        float[] scalar = GemmTestData.RandomMatrix(m * n, 52);
         float[] vector = (float[])scalar.Clone();
         using (KernelPaths.Force(KernelPath.Scalar))
         {
@@ -402,7 +242,7 @@ public class GemmTests
             Gemm.Multiply(false, false, m, n, k, 0.5f, a, k, b, n, 2f, vector, n);
         }
 
-        Bits(vector).Should().Equal(Bits(scalar));
+        GemmTestData.Bits(vector).Should().Equal(GemmTestData.Bits(scalar));
     }
 
     [KernelPathFact(KernelPath.Avx512Fma)]
@@ -425,9 +265,9 @@ public class GemmTests
         ];
         foreach (var (m, n, k, transposeA, transposeB, beta, threads) in cases)
         {
-            float[] a = RandomMatrix(m * k, m + k);
-            float[] b = RandomMatrix(k * n, n + k);
-            float[] avx2 = RandomMatrix(m * n, m + n);
+            float[] a = GemmTestData.RandomMatrix(m * k, m + k);
+            float[] b = GemmTestData.RandomMatrix(k * n, n + k);
+            float[] avx2 = GemmTestData.RandomMatrix(m * n, m + n);
             float[] avx512 = (float[])avx2.Clone();
             using (KernelPaths.Force(KernelPath.Avx2Fma))
             {
@@ -439,7 +279,7 @@ public class GemmTests
                 Gemm.Multiply(transposeA, transposeB, m, n, k, 0.75f, a, transposeA ? m : k, b, transposeB ? k : n, beta, avx512, n, threads);
             }
 
-            Bits(avx512).Should().Equal(Bits(avx2), $"{m} x {n} x {k}, tA {transposeA}, tB {transposeB}, beta {beta}, threads {threads}");
+            GemmTestData.Bits(avx512).Should().Equal(GemmTestData.Bits(avx2), $"{m} x {n} x {k}, tA {transposeA}, tB {transposeB}, beta {beta}, threads {threads}");
         }
     }
 
@@ -457,9 +297,9 @@ public class GemmTests
         int aRows = transposeA ? k : m, aCols = transposeA ? m : k;
         int bRows = transposeB ? n : k, bCols = transposeB ? k : n;
         int lda = aCols + pad, ldb = bCols + pad, ldc = n + pad;
-        float[] a = RandomMatrix(Math.Max(0, (aRows * lda) - pad), seed * 3);
-        float[] b = RandomMatrix(Math.Max(0, (bRows * ldb) - pad), (seed * 3) + 1);
-        float[] c = beta == 0f ? Filled(Math.Max(0, (m * ldc) - pad), float.NaN) : RandomMatrix(Math.Max(0, (m * ldc) - pad), (seed * 3) + 2);
+        float[] a = GemmTestData.RandomMatrix(Math.Max(0, (aRows * lda) - pad), seed * 3);
+        float[] b = GemmTestData.RandomMatrix(Math.Max(0, (bRows * ldb) - pad), (seed * 3) + 1);
+        float[] c = beta == 0f ? GemmTestData.Filled(Math.Max(0, (m * ldc) - pad), float.NaN) : GemmTestData.RandomMatrix(Math.Max(0, (m * ldc) - pad), (seed * 3) + 2);
         float[] original = (float[])c.Clone();
 
         Gemm.Multiply(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, maxDegreeOfParallelism);
@@ -494,25 +334,4 @@ public class GemmTests
             }
         }
     }
-
-    private static float[] RandomMatrix(int length, int seed)
-    {
-        var random = new Random(seed);
-        float[] values = new float[length];
-        for (int i = 0; i < values.Length; i++)
-        {
-            values[i] = (float)((random.NextDouble() * 2) - 1);
-        }
-
-        return values;
-    }
-
-    private static float[] Filled(int length, float value)
-    {
-        float[] values = new float[length];
-        Array.Fill(values, value);
-        return values;
-    }
-
-    private static int[] Bits(float[] values) => Array.ConvertAll(values, BitConverter.SingleToInt32Bits);
 }
