@@ -5,7 +5,7 @@ namespace SparseDictionary.Cli;
 /// <summary>The flags that choose the rows of <c>train</c> and <c>eval</c>: .npy shards, a safetensors tensor or synthetic data.</summary>
 internal sealed class DataFlags
 {
-    public Option<string[]> Npy { get; } = new("--npy") { Description = ".npy files or folders of .npy shards (2-D float32/float16, same column count).", AllowMultipleArgumentsPerToken = true };
+    public Option<string[]> Npy { get; } = PathList("--npy", ".npy files or folders of .npy shards (2-D float32/float16, same column count).");
 
     public Option<string> SafeTensors { get; } = new("--safetensors") { Description = "A safetensors file holding the rows as one 2-D tensor (see --tensor)." };
 
@@ -18,6 +18,27 @@ internal sealed class DataFlags
     public Option<int> Seed { get; } = new("--data-seed") { Description = "Seed of the shuffling, and of the synthetic data (default 0)." };
 
     public SyntheticFlags SyntheticData { get; } = new();
+
+    /// <summary>
+    /// A list of paths that takes every word up to the next option the command knows, so a mistyped flag after it
+    /// would be read as a path: a word that starts with '-' and names no file or folder is refused as an unknown option.
+    /// </summary>
+    private static Option<string[]> PathList(string name, string description)
+    {
+        var option = new Option<string[]>(name) { Description = description, AllowMultipleArgumentsPerToken = true };
+        option.Validators.Add(result =>
+        {
+            foreach (var token in result.Tokens)
+            {
+                var value = token.Value;
+                if (value.StartsWith('-') && !File.Exists(value) && !Directory.Exists(value))
+                {
+                    result.AddError($"{name}: {value} is not a file or folder; if it was meant as an option, this command has no such option ({name} takes every word up to the next option it knows).");
+                }
+            }
+        });
+        return option;
+    }
 
     /// <summary>Adds the flags to <paramref name="command"/>.</summary>
     public void AddTo(Command command)

@@ -76,10 +76,7 @@ internal static class DataSourceFactory
     {
         if (!File.Exists(path))
         {
-            throw new CliException(
-                Directory.Exists(path) ? $"{path} ({label}) is a folder; expected a file."
-                : path.StartsWith('-') ? $"The file {path} ({label}) does not exist; if {path} was meant as an option, this command has no such option (a list such as --npy takes every word up to the next option it knows)."
-                : $"The file {path} ({label}) does not exist.");
+            throw new CliException(Directory.Exists(path) ? $"{path} ({label}) is a folder; expected a file." : $"The file {path} ({label}) does not exist.");
         }
     }
 

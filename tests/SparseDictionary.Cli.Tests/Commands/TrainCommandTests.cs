@@ -125,7 +125,7 @@ public sealed class TrainCommandTests
         string[] data = ["--npy", folder["data.npy"], "--out", folder["run"]];
 
         Sdict.Run(["train", "--npy", folder["missing.npy"], "--out", folder["run"]]).ShouldFailWith($"{folder["missing.npy"]} (--npy / data.npy) does not exist");
-        Sdict.Run(["train", "--npy", folder["data.npy"], "--latnts", "5", "--out", folder["run"]]).ShouldFailWith("if --latnts was meant as an option, this command has no such option");
+        Sdict.Run(["train", "--npy", folder["data.npy"], "--latnts", "5", "--out", folder["run"]]).ShouldFailWith("--npy: --latnts is not a file or folder; if it was meant as an option, this command has no such option");
         Sdict.Run(["train", .. data, "--lr", "fast"]).ShouldFailWith("'fast' for option '--lr'");
         Sdict.Run(["train", .. data, "--lr", "-1"]).ShouldFailWith("--lr (trainer.learningRate) must be finite and > 0 but is -1");
         Sdict.Run(["train", .. data, "--batch-size", "64", "--tokens", "10"]).ShouldFailWith("--tokens (trainer.totalTokens)");
