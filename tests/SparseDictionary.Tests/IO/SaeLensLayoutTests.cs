@@ -283,13 +283,13 @@ public sealed class SaeLensLayoutTests : IDisposable
         SaeLensLayout.Save(original, directory);
         var loaded = SaeLensLayout.Load(directory);
 
-        Bits(loaded.EncoderWeights.Span).Should().Equal(Bits(original.EncoderWeights.Span));
-        Bits(loaded.EncoderBias.Span).Should().Equal(Bits(original.EncoderBias.Span));
-        Bits(loaded.DecoderWeights.Span).Should().Equal(Bits(original.DecoderWeights.Span));
-        Bits(loaded.DecoderBias.Span).Should().Equal(Bits(original.DecoderBias.Span));
+        WeightBits.Of(loaded.EncoderWeights.Span).Should().Equal(WeightBits.Of(original.EncoderWeights.Span));
+        WeightBits.Of(loaded.EncoderBias.Span).Should().Equal(WeightBits.Of(original.EncoderBias.Span));
+        WeightBits.Of(loaded.DecoderWeights.Span).Should().Equal(WeightBits.Of(original.DecoderWeights.Span));
+        WeightBits.Of(loaded.DecoderBias.Span).Should().Equal(WeightBits.Of(original.DecoderBias.Span));
         loaded.Activation.Name.Should().Be(original.Activation.Name);
         var x = TestData.GaussianMatrix(8, D, 15);
-        Bits(loaded.Reconstruct(x).Span).Should().Equal(Bits(original.Reconstruct(x).Span));
+        WeightBits.Of(loaded.Reconstruct(x).Span).Should().Equal(WeightBits.Of(original.Reconstruct(x).Span));
     }
 
     [Fact]
@@ -300,10 +300,10 @@ public sealed class SaeLensLayoutTests : IDisposable
         var directory = _folder.Folder("resaved");
         SaeLensLayout.Save(loaded, directory);
         using var file = SafeTensorsFile.Open(Path.Combine(directory, SaeLensLayout.WeightsFileName));
-        Bits(file.ReadSingle("W_enc")).Should().Equal(Bits(weights.EncoderT));
-        Bits(file.ReadSingle("W_dec")).Should().Equal(Bits(weights.Decoder));
-        Bits(file.ReadSingle("b_enc")).Should().Equal(Bits(weights.EncoderBias));
-        Bits(file.ReadSingle("b_dec")).Should().Equal(Bits(weights.DecoderBias));
+        WeightBits.Of(file.ReadSingle("W_enc")).Should().Equal(WeightBits.Of(weights.EncoderT));
+        WeightBits.Of(file.ReadSingle("W_dec")).Should().Equal(WeightBits.Of(weights.Decoder));
+        WeightBits.Of(file.ReadSingle("b_enc")).Should().Equal(WeightBits.Of(weights.EncoderBias));
+        WeightBits.Of(file.ReadSingle("b_dec")).Should().Equal(WeightBits.Of(weights.DecoderBias));
     }
 
     [Theory]
@@ -383,16 +383,5 @@ public sealed class SaeLensLayoutTests : IDisposable
         loaded.Activation.Should().BeOfType<TopKActivation>();
         loaded.DecoderWeights.Span.ToArray().Should().Equal(second.DecoderWeights.Span.ToArray());
         Directory.GetFiles(directory).Should().HaveCount(2, "no temporary file is left behind");
-    }
-
-    private static uint[] Bits(ReadOnlySpan<float> values)
-    {
-        var bits = new uint[values.Length];
-        for (var i = 0; i < values.Length; i++)
-        {
-            bits[i] = BitConverter.SingleToUInt32Bits(values[i]);
-        }
-
-        return bits;
     }
 }

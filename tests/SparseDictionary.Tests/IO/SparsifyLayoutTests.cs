@@ -234,13 +234,13 @@ public sealed class SparsifyLayoutTests : IDisposable
         SparsifyLayout.Save(original, directory);
         var loaded = SparsifyLayout.Load(directory);
 
-        Bits(loaded.EncoderWeights.Span).Should().Equal(Bits(original.EncoderWeights.Span));
-        Bits(loaded.EncoderBias.Span).Should().Equal(Bits(original.EncoderBias.Span));
-        Bits(loaded.DecoderWeights.Span).Should().Equal(Bits(original.DecoderWeights.Span));
-        Bits(loaded.DecoderBias.Span).Should().Equal(Bits(original.DecoderBias.Span));
+        WeightBits.Of(loaded.EncoderWeights.Span).Should().Equal(WeightBits.Of(original.EncoderWeights.Span));
+        WeightBits.Of(loaded.EncoderBias.Span).Should().Equal(WeightBits.Of(original.EncoderBias.Span));
+        WeightBits.Of(loaded.DecoderWeights.Span).Should().Equal(WeightBits.Of(original.DecoderWeights.Span));
+        WeightBits.Of(loaded.DecoderBias.Span).Should().Equal(WeightBits.Of(original.DecoderBias.Span));
         loaded.Activation.Should().BeOfType<TopKActivation>().Which.K.Should().Be(K);
         var x = TestData.GaussianMatrix(8, D, 16);
-        Bits(loaded.Reconstruct(x).Span).Should().Equal(Bits(original.Reconstruct(x).Span));
+        WeightBits.Of(loaded.Reconstruct(x).Span).Should().Equal(WeightBits.Of(original.Reconstruct(x).Span));
     }
 
     [Fact]
@@ -298,16 +298,5 @@ public sealed class SparsifyLayoutTests : IDisposable
     {
         using var document = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(directory, SparsifyLayout.ConfigFileName)));
         return document.RootElement.Clone();
-    }
-
-    private static uint[] Bits(ReadOnlySpan<float> values)
-    {
-        var bits = new uint[values.Length];
-        for (var i = 0; i < values.Length; i++)
-        {
-            bits[i] = BitConverter.SingleToUInt32Bits(values[i]);
-        }
-
-        return bits;
     }
 }

@@ -26,7 +26,7 @@ public class GemmPackedOperandTests
         float[] whole = new float[m * n];
         Array.Fill(whole, float.NaN);
         Gemm.Multiply(false, m, 1f, a, k, packed, 0f, whole, n, maxDegreeOfParallelism: 1);
-        GemmTestData.Bits(whole).Should().Equal(GemmTestData.Bits(expected));
+        WeightBits.Of(whole).Should().Equal(WeightBits.Of(expected));
 
         // Row blocks of awkward heights, each a separate call against the same packed operand.
         float[] blocks = new float[m * n];
@@ -38,7 +38,7 @@ public class GemmPackedOperandTests
         }
 
         row.Should().Be(m);
-        GemmTestData.Bits(blocks).Should().Equal(GemmTestData.Bits(expected));
+        WeightBits.Of(blocks).Should().Equal(WeightBits.Of(expected));
     }
 
     [Theory]
@@ -79,7 +79,7 @@ public class GemmPackedOperandTests
                         expected.AsSpan((i * n) + col0, cols).CopyTo(expectedStrip.AsSpan(i * cols));
                     }
 
-                    GemmTestData.Bits(strip).Should().Equal(GemmTestData.Bits(expectedStrip), $"{m} x {n} x {k}, transposeA {transposeA}, beta {beta}, columns [{col0}, {col0 + cols})");
+                    WeightBits.Of(strip).Should().Equal(WeightBits.Of(expectedStrip), $"{m} x {n} x {k}, transposeA {transposeA}, beta {beta}, columns [{col0}, {col0 + cols})");
                 }
             }
         }
@@ -122,7 +122,7 @@ public class GemmPackedOperandTests
         Gemm.Multiply(transposeA, m, 0.5f, a, lda, packed, 2f, c, ldc);
         Gemm.Multiply(transposeA, transposeB, m, n, k, 0.5f, a, lda, b, ldb, 2f, plain, ldc);
 
-        GemmTestData.Bits(c).Should().Equal(GemmTestData.Bits(plain));
+        WeightBits.Of(c).Should().Equal(WeightBits.Of(plain));
     }
 
     [Theory]
@@ -152,7 +152,7 @@ public class GemmPackedOperandTests
                     Gemm.Multiply(false, m, 1f, a, k, packed, 0f, c, n);
                 }
 
-                GemmTestData.Bits(c).Should().Equal(GemmTestData.Bits(expected), $"{m} x {n} x {k}, lent {length} of {packedLength}");
+                WeightBits.Of(c).Should().Equal(WeightBits.Of(expected), $"{m} x {n} x {k}, lent {length} of {packedLength}");
             }
         }
     }

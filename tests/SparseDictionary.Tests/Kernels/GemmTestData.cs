@@ -23,7 +23,4 @@ internal static class GemmTestData
         Array.Fill(values, value);
         return values;
     }
-
-    /// <summary>The bit patterns of <paramref name="values"/>, for bit-for-bit comparisons.</summary>
-    internal static int[] Bits(float[] values) => Array.ConvertAll(values, BitConverter.SingleToInt32Bits);
 }

@@ -151,8 +151,8 @@ public class GemmTests
         Gemm.Multiply(false, true, m, n, k, 0.75f, a, k, b, k, 0.5f, parallel, n, maxDegreeOfParallelism: -1);
         Gemm.Multiply(false, true, m, n, k, 0.75f, a, k, b, k, 0.5f, two, n, maxDegreeOfParallelism: 2);
 
-        GemmTestData.Bits(parallel).Should().Equal(GemmTestData.Bits(serial));
-        GemmTestData.Bits(two).Should().Equal(GemmTestData.Bits(serial));
+        WeightBits.Of(parallel).Should().Equal(WeightBits.Of(serial));
+        WeightBits.Of(two).Should().Equal(WeightBits.Of(serial));
     }
 
     [Fact]
@@ -219,7 +219,7 @@ public class GemmTests
 
         foreach (float[] r in results)
         {
-            GemmTestData.Bits(r).Should().Equal(GemmTestData.Bits(expected));
+            WeightBits.Of(r).Should().Equal(WeightBits.Of(expected));
         }
     }
 
@@ -242,7 +242,7 @@ public class GemmTests
             Gemm.Multiply(false, false, m, n, k, 0.5f, a, k, b, n, 2f, vector, n);
         }
 
-        GemmTestData.Bits(vector).Should().Equal(GemmTestData.Bits(scalar));
+        WeightBits.Of(vector).Should().Equal(WeightBits.Of(scalar));
     }
 
     [KernelPathFact(KernelPath.Avx512Fma)]
@@ -279,7 +279,7 @@ public class GemmTests
                 Gemm.Multiply(transposeA, transposeB, m, n, k, 0.75f, a, transposeA ? m : k, b, transposeB ? k : n, beta, avx512, n, threads);
             }
 
-            GemmTestData.Bits(avx512).Should().Equal(GemmTestData.Bits(avx2), $"{m} x {n} x {k}, tA {transposeA}, tB {transposeB}, beta {beta}, threads {threads}");
+            WeightBits.Of(avx512).Should().Equal(WeightBits.Of(avx2), $"{m} x {n} x {k}, tA {transposeA}, tB {transposeB}, beta {beta}, threads {threads}");
         }
     }
 

@@ -42,7 +42,7 @@ public class SparseRowKernelsTests
                     var row = Enumerable.Repeat(float.NaN, d).ToArray();
                     SparseRowKernels.Decode(indices, values, weights, d, bias, row, path);
 
-                    Bits(row).Should().Equal(Bits(expected), $"d = {d}, bias {withBias}, {count} entries");
+                    WeightBits.Of(row).Should().Equal(WeightBits.Of(expected), $"d = {d}, bias {withBias}, {count} entries");
                 }
             }
         }
@@ -110,7 +110,7 @@ public class SparseRowKernelsTests
                 SparseRowKernels.Dots(indices, weights, d, gradient, dots, path);
 
                 var expected = indices.Select(i => SparseRowKernels.Dot(weights.AsSpan(i * d, d), gradient, KernelPath.Scalar)).ToArray();
-                Bits(dots).Should().Equal(Bits(expected), $"d = {d}, {count} entries");
+                WeightBits.Of(dots).Should().Equal(WeightBits.Of(expected), $"d = {d}, {count} entries");
             }
         }
     }
@@ -147,7 +147,7 @@ public class SparseRowKernelsTests
             var error = SparseRowKernels.SquaredErrorWithGradient(reconstruction, target, scale, gradient, path);
 
             BitConverter.DoubleToInt64Bits(error).Should().Be(BitConverter.DoubleToInt64Bits(partial[0]), $"n = {n}");
-            Bits(gradient).Should().Equal(Bits(expectedGradient), $"n = {n}");
+            WeightBits.Of(gradient).Should().Equal(WeightBits.Of(expectedGradient), $"n = {n}");
 
             // The squares are exact in double, so the sum is within n * 2^-53 relative of the exact one.
             double exact = 0;
@@ -160,6 +160,4 @@ public class SparseRowKernelsTests
             Math.Abs(error - exact).Should().BeLessThanOrEqualTo(n * Math.Pow(2, -52) * exact, $"n = {n}");
         }
     }
-
-    private static int[] Bits(float[] values) => Array.ConvertAll(values, BitConverter.SingleToInt32Bits);
 }
